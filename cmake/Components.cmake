@@ -1,0 +1,48 @@
+# locksmith_component(<dir> DEPS <component dirs or targets>...)
+# Builds src/<dir>/*.cc into the object library locksmith_<dir with / replaced by _> and adds its
+# objects to the one locksmith library. A DEPS entry naming another component links that
+# component's objects and usage requirements; anything else is passed to target_link_libraries.
+set(LOCKSMITH_ALL_OBJECTS "")
+set(LOCKSMITH_COMPONENTS "")
+
+function(locksmith_component_target out dir)
+  string(REPLACE "/" "_" name "${dir}")
+  set(${out} "locksmith_${name}" PARENT_SCOPE)
+endfunction()
+
+function(locksmith_component dir)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  locksmith_component_target(target "${dir}")
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/src/${dir}/*.cc")
+  list(APPEND LOCKSMITH_COMPONENTS "${dir}")
+  set(LOCKSMITH_COMPONENTS "${LOCKSMITH_COMPONENTS}" PARENT_SCOPE)
+  if(NOT sources)
+    # Not written yet: depending on it gives nothing.
+    set_property(GLOBAL PROPERTY LOCKSMITH_CLOSURE_${target} "")
+    return()
+  endif()
+  add_library(${target} OBJECT ${sources})
+  target_include_directories(${target}
+    PUBLIC ${PROJECT_SOURCE_DIR}/include
+    PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_include_directories(${target} SYSTEM PRIVATE ${HTTPLIB_INCLUDE_DIR})
+  target_link_libraries(${target} PUBLIC Threads::Threads)
+  set(closure "${target}")
+  foreach(dep IN LISTS ARG_DEPS)
+    if(dep IN_LIST LOCKSMITH_COMPONENTS)
+      locksmith_component_target(dep_target "${dep}")
+      get_property(dep_closure GLOBAL PROPERTY LOCKSMITH_CLOSURE_${dep_target})
+      if(dep_closure)
+        target_link_libraries(${target} PUBLIC ${dep_closure})
+      endif()
+      list(APPEND closure ${dep_closure})
+    else()
+      target_link_libraries(${target} PUBLIC ${dep})
+    endif()
+  endforeach()
+  list(REMOVE_DUPLICATES closure)
+  # Object files of every component this one needs, so a test can link exactly these.
+  set_property(GLOBAL PROPERTY LOCKSMITH_CLOSURE_${target} "${closure}")
+  list(APPEND LOCKSMITH_ALL_OBJECTS "$<TARGET_OBJECTS:${target}>")
+  set(LOCKSMITH_ALL_OBJECTS "${LOCKSMITH_ALL_OBJECTS}" PARENT_SCOPE)
+endfunction()

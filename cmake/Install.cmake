@@ -1,0 +1,19 @@
+include(CMakePackageConfigHelpers)
+
+install(TARGETS locksmith EXPORT locksmithTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY include/locksmith DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT locksmithTargets
+  NAMESPACE locksmith::
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/locksmith)
+configure_package_config_file(cmake/locksmithConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/locksmithConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/locksmith)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/locksmithConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES
+  ${CMAKE_CURRENT_BINARY_DIR}/locksmithConfig.cmake
+  ${CMAKE_CURRENT_BINARY_DIR}/locksmithConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/locksmith)

@@ -1,0 +1,87 @@
+// Provider: where secrets live (the embedded store, a .env file, Vault, AWS Secrets Manager).
+// The runtime (SecretsManager) knows back ends only through this interface.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "locksmith/result.h"
+#include "locksmith/secret_value.h"
+
+namespace locksmith {
+
+// Version stages, as AWS staging labels: AWSCURRENT, AWSPREVIOUS, AWSPENDING.
+enum class Stage { kCurrent, kPrevious, kPending };
+
+// "current", "previous", "pending".
+std::string_view StageName(Stage stage);
+// Accepts "current" / "AWSCURRENT" (any case) and likewise for the others.
+std::optional<Stage> ParseStage(std::string_view text);
+
+// Which version to read: a version id if set, else a stage.
+struct VersionSelector {
+  Stage stage = Stage::kCurrent;
+  std::string version_id;
+
+  static VersionSelector Current() { return {}; }
+  static VersionSelector AtStage(Stage s) { return {s, {}}; }
+  static VersionSelector ById(std::string id) { return {Stage::kCurrent, std::move(id)}; }
+  bool operator==(const VersionSelector&) const = default;
+};
+
+struct VersionInfo {
+  std::string version_id;
+  std::vector<Stage> stages;  // empty for a version that has no stage any more
+  std::chrono::system_clock::time_point created;
+
+  bool HasStage(Stage s) const;
+};
+
+struct Secret {
+  std::string name;  // the logical name asked for (no prefix, no #field)
+  VersionInfo version;
+  SecretValue value;
+};
+
+// Everything about a secret except its value.
+struct SecretDescription {
+  std::string name;
+  std::vector<VersionInfo> versions;  // newest first
+  std::optional<std::chrono::system_clock::time_point> last_rotated;
+};
+
+// Implementations are thread-safe: every method may be called from any thread at once.
+// Names are logical names ("db-encryption-key", "rpc/alchemy-api-key"); each provider maps them
+// onto its own paths (prefix, mount). Errors:
+//   kNotFound           the secret, or the asked version or stage, does not exist
+//   kPermissionDenied   the credentials may not do this (never retried)
+//   kUnauthenticated    credentials missing, invalid or expired
+//   kUnavailable, kThrottled, kDeadlineExceeded   retryable back-end trouble
+//   kInvalidArgument    a malformed name or value
+//   kUnimplemented      the back end cannot do this (e.g. writing to a .env file)
+class Provider {
+ public:
+  virtual ~Provider() = default;
+
+  // "local", "dotenv", "vault", "aws".
+  virtual std::string_view Kind() const = 0;
+
+  virtual Result<Secret> Get(std::string_view name, const VersionSelector& selector) = 0;
+  virtual Result<SecretDescription> Describe(std::string_view name) = 0;
+  // Logical names starting with `prefix` (empty: all), sorted.
+  virtual Result<std::vector<std::string>> List(std::string_view prefix) = 0;
+  // Stores a new version. With kCurrent it becomes current and the old current becomes
+  // previous; with kPending it is staged for a later PromoteToCurrent. Creates the secret if new.
+  virtual Result<VersionInfo> Put(std::string_view name, const SecretValue& value, Stage stage) = 0;
+  // Makes `version_id` current; the old current becomes previous; a pending label on
+  // `version_id` is removed.
+  virtual Result<void> PromoteToCurrent(std::string_view name, std::string_view version_id) = 0;
+};
+
+using ProviderPtr = std::unique_ptr<Provider>;
+
+}  // namespace locksmith

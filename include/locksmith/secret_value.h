@@ -1,0 +1,71 @@
+// SecretValue: the one type that holds secret bytes (secret values, keys, tokens, credentials).
+// It wipes its memory when destroyed or moved from, compares in constant time, and prints as
+// "***" through every printer we know of (streams, fmt/spdlog, GoogleTest). The bytes are read
+// only through RevealUnsafe(), so every place that touches them is easy to find in review.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <span>
+#include <string_view>
+
+namespace locksmith {
+
+// Move-only; copies are explicit (Clone). Not thread-safe to mutate, safe to read concurrently.
+class SecretValue {
+ public:
+  SecretValue() = default;
+  explicit SecretValue(std::string_view bytes);
+  explicit SecretValue(std::span<const std::uint8_t> bytes);
+  // Takes `size` zeroed bytes, to be filled through MutableBytesUnsafe() (e.g. by a decrypt).
+  static SecretValue Zeroed(std::size_t size);
+
+  SecretValue(SecretValue&& other) noexcept;
+  SecretValue& operator=(SecretValue&& other) noexcept;
+  SecretValue(const SecretValue&) = delete;
+  SecretValue& operator=(const SecretValue&) = delete;
+  ~SecretValue();
+
+  SecretValue Clone() const;
+
+  // The secret bytes. Do not log, print or copy them into ordinary strings.
+  std::string_view RevealUnsafe() const { return {data_.get(), size_}; }
+  std::span<const std::uint8_t> RevealBytesUnsafe() const {
+    return {reinterpret_cast<const std::uint8_t*>(data_.get()), size_};
+  }
+  std::span<std::uint8_t> MutableBytesUnsafe() {
+    return {reinterpret_cast<std::uint8_t*>(data_.get()), size_};
+  }
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  // Constant time in the contents (the length is not secret).
+  bool operator==(const SecretValue& other) const;
+  bool Equals(std::string_view bytes) const;
+
+  // Printing never reveals the value.
+  friend std::ostream& operator<<(std::ostream& os, const SecretValue&) { return os << "***"; }
+  friend void PrintTo(const SecretValue&, std::ostream* os) { *os << "***"; }
+
+ private:
+  void Wipe() noexcept;
+
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace locksmith
+
+#if __has_include(<fmt/format.h>)
+#include <fmt/format.h>
+template <>
+struct fmt::formatter<locksmith::SecretValue> : fmt::formatter<std::string_view> {
+  template <typename FormatContext>
+  auto format(const locksmith::SecretValue&, FormatContext& ctx) const {
+    return fmt::formatter<std::string_view>::format("***", ctx);
+  }
+};
+#endif

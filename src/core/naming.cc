@@ -1,0 +1,175 @@
+#include "locksmith/naming.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+
+namespace locksmith {
+namespace {
+
+bool IsNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+}
+
+// Names are not secret, but keep error text short and printable.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 64)) {
+    out += std::isprint(static_cast<unsigned char>(c)) != 0 ? c : '?';
+  }
+  if (s.size() > 64) {
+    out += "...";
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> ValidateSecretName(std::string_view name) {
+  if (name.empty() || name.size() > 256) {
+    return MakeError(ErrorCode::kInvalidArgument, "secret name must be 1 to 256 characters");
+  }
+  if (name.front() == '/' || name.back() == '/') {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "secret name '" + Printable(name) + "' must not start or end with '/'");
+  }
+  char prev = 0;
+  for (char c : name) {
+    if (c == '/' && prev == '/') {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "secret name '" + Printable(name) + "' has an empty path segment");
+    }
+    if (c != '/' && !IsNameChar(c)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "secret name '" + Printable(name) +
+                           "' may contain only letters, digits, '-', '_', '.' and '/'");
+    }
+    prev = c;
+  }
+  for (std::string_view seg : {std::string_view("."), std::string_view("..")}) {
+    std::size_t start = 0;
+    while (start <= name.size()) {
+      auto end = name.find('/', start);
+      if (end == std::string_view::npos) {
+        end = name.size();
+      }
+      if (name.substr(start, end - start) == seg) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "secret name '" + Printable(name) + "' has a '.' or '..' segment");
+      }
+      start = end + 1;
+    }
+  }
+  return OkResult();
+}
+
+Result<SecretRef> ParseSecretRef(std::string_view ref) {
+  SecretRef out;
+  auto hash = ref.find('#');
+  std::string_view name = ref.substr(0, hash);
+  LOCKSMITH_RETURN_IF_ERROR(ValidateSecretName(name));
+  out.name = std::string(name);
+  if (hash != std::string_view::npos) {
+    std::string_view field = ref.substr(hash + 1);
+    if (field.empty() || field.size() > 128 || field.find('#') != std::string_view::npos) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "field in '" + Printable(ref) + "' must be 1 to 128 characters, no '#'");
+    }
+    out.field = std::string(field);
+  }
+  return out;
+}
+
+std::string JoinSecretPath(std::string_view prefix, std::string_view name) {
+  while (!prefix.empty() && prefix.back() == '/') {
+    prefix.remove_suffix(1);
+  }
+  while (!name.empty() && name.front() == '/') {
+    name.remove_prefix(1);
+  }
+  if (prefix.empty()) {
+    return std::string(name);
+  }
+  std::string out(prefix);
+  out += '/';
+  out += name;
+  return out;
+}
+
+std::string StripSecretPrefix(std::string_view prefix, std::string_view path) {
+  while (!prefix.empty() && prefix.back() == '/') {
+    prefix.remove_suffix(1);
+  }
+  if (prefix.empty()) {
+    return std::string(path);
+  }
+  if (path.size() <= prefix.size() + 1 || !path.starts_with(prefix) ||
+      path[prefix.size()] != '/') {
+    return {};
+  }
+  return std::string(path.substr(prefix.size() + 1));
+}
+
+std::string EnvVarNameFor(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (char c : name) {
+    if (c == '-' || c == '.' || c == '/') {
+      out += '_';
+    } else {
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+  }
+  return out;
+}
+
+std::string SecretNameForEnvVar(std::string_view env_var) {
+  std::string out;
+  out.reserve(env_var.size());
+  for (char c : env_var) {
+    out += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+Result<SecretValue> ExtractJsonField(const SecretValue& json_object, std::string_view field) {
+  // parse() with allow_exceptions=false: a parse failure gives a discarded value instead of an
+  // exception whose text would quote the input.
+  nlohmann::json doc = nlohmann::json::parse(json_object.RevealUnsafe(), nullptr, false);
+  struct Wiper {
+    nlohmann::json& j;
+    ~Wiper() {
+      // Strings inside the parsed document hold secret bytes: clear them before freeing.
+      if (j.is_object()) {
+        for (auto& [k, v] : j.items()) {
+          if (v.is_string()) {
+            auto& s = v.get_ref<std::string&>();
+            std::fill(s.begin(), s.end(), '\0');
+          }
+        }
+      }
+    }
+  } wiper{doc};
+  if (doc.is_discarded() || !doc.is_object()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "secret value is not a JSON object, so field '" + Printable(field) +
+                         "' cannot be selected");
+  }
+  auto it = doc.find(std::string(field));
+  if (it == doc.end()) {
+    return MakeError(ErrorCode::kNotFound, "secret has no field '" + Printable(field) + "'");
+  }
+  if (it->is_string()) {
+    return SecretValue(it->get_ref<const std::string&>());
+  }
+  if (it->is_number() || it->is_boolean()) {
+    std::string dumped = it->dump();
+    SecretValue v(dumped);
+    std::fill(dumped.begin(), dumped.end(), '\0');
+    return v;
+  }
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "field '" + Printable(field) + "' is not a string, number or boolean");
+}
+
+}  // namespace locksmith

@@ -1,0 +1,77 @@
+#include "locksmith/naming.h"
+
+#include <gtest/gtest.h>
+
+#include "support/matchers.h"
+
+namespace locksmith {
+namespace {
+
+using testing::HasError;
+using testing::IsOk;
+
+TEST(NamingTest, ValidNames) {
+  for (const char* n : {"db-encryption-key", "jwt_secret", "rpc/alchemy-api-key", "a.b", "X1"}) {
+    EXPECT_THAT(ValidateSecretName(n), IsOk()) << n;
+  }
+}
+
+TEST(NamingTest, InvalidNames) {
+  for (const char* n : {"", "/lead", "trail/", "a//b", "sp ace", "semi;colon", "a/../b", ".",
+                        "quote'"}) {
+    EXPECT_THAT(ValidateSecretName(n), HasError(ErrorCode::kInvalidArgument)) << n;
+  }
+  EXPECT_THAT(ValidateSecretName(std::string(257, 'a')), HasError(ErrorCode::kInvalidArgument));
+}
+
+TEST(NamingTest, ParsesFieldReferences) {
+  auto r = ParseSecretRef("database#password");
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->name, "database");
+  EXPECT_EQ(r->field, "password");
+  auto plain = ParseSecretRef("jwt-secret");
+  ASSERT_THAT(plain, IsOk());
+  EXPECT_EQ(plain->field, "");
+  EXPECT_THAT(ParseSecretRef("database#"), HasError(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(ParseSecretRef("database#a#b"), HasError(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(ParseSecretRef("#field"), HasError(ErrorCode::kInvalidArgument));
+}
+
+TEST(NamingTest, JoinsAndStripsPrefixes) {
+  EXPECT_EQ(JoinSecretPath("agentauri-backend/production", "jwt-secret"),
+            "agentauri-backend/production/jwt-secret");
+  EXPECT_EQ(JoinSecretPath("agentauri-backend/production/", "/jwt-secret"),
+            "agentauri-backend/production/jwt-secret");
+  EXPECT_EQ(JoinSecretPath("", "jwt-secret"), "jwt-secret");
+  EXPECT_EQ(StripSecretPrefix("p/q", "p/q/jwt-secret"), "jwt-secret");
+  EXPECT_EQ(StripSecretPrefix("p/q", "p/qq/jwt-secret"), "");
+  EXPECT_EQ(StripSecretPrefix("p/q", "p/q"), "");
+  EXPECT_EQ(StripSecretPrefix("", "x"), "x");
+}
+
+TEST(NamingTest, EnvVarMapping) {
+  EXPECT_EQ(EnvVarNameFor("db-encryption-key"), "DB_ENCRYPTION_KEY");
+  EXPECT_EQ(EnvVarNameFor("rpc/alchemy.key"), "RPC_ALCHEMY_KEY");
+  EXPECT_EQ(SecretNameForEnvVar("DB_ENCRYPTION_KEY"), "db-encryption-key");
+}
+
+TEST(NamingTest, ExtractsJsonFieldsWithoutEchoingTheValue) {
+  SecretValue doc(R"({"username":"app","password":"hunter2-planted","port":5432})");
+  auto pw = ExtractJsonField(doc, "password");
+  ASSERT_THAT(pw, IsOk());
+  EXPECT_EQ(pw->RevealUnsafe(), "hunter2-planted");
+  auto port = ExtractJsonField(doc, "port");
+  ASSERT_THAT(port, IsOk());
+  EXPECT_EQ(port->RevealUnsafe(), "5432");
+  auto missing = ExtractJsonField(doc, "host");
+  EXPECT_THAT(missing, HasError(ErrorCode::kNotFound));
+  EXPECT_EQ(missing.error().message.find("hunter2"), std::string::npos);
+
+  SecretValue not_json("planted-not-json {");
+  auto bad = ExtractJsonField(not_json, "password");
+  EXPECT_THAT(bad, HasError(ErrorCode::kInvalidArgument));
+  EXPECT_EQ(bad.error().message.find("planted"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace locksmith
