@@ -1,0 +1,115 @@
+// SecretsManager: the runtime every service uses, over any Provider. It caches values with a
+// jittered TTL, refreshes them ahead of expiry in the background, collapses concurrent misses
+// into one back-end call, retries retryable failures with backoff, opens a circuit breaker when
+// the back end keeps failing (serving last good values up to a maximum staleness), and calls
+// subscribers when the version behind a name changes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "locksmith/clock.h"
+#include "locksmith/metrics.h"
+#include "locksmith/provider.h"
+#include "locksmith/random.h"
+#include "locksmith/result.h"
+#include "locksmith/secret_value.h"
+
+namespace locksmith {
+
+struct CacheOptions {
+  std::chrono::milliseconds ttl = std::chrono::minutes(5);
+  // Each entry's TTL is drawn uniformly from [ttl * (1 - ttl_jitter), ttl].
+  double ttl_jitter = 0.1;
+  // A background refresh starts once this fraction of an entry's TTL has passed.
+  double refresh_ahead = 0.8;
+  // A value is never served longer than this after it was last fetched successfully, even
+  // while the back end is down.
+  std::chrono::milliseconds max_staleness = std::chrono::hours(1);
+};
+
+struct RetryOptions {
+  int max_attempts = 3;  // total tries, including the first
+  std::chrono::milliseconds base_delay = std::chrono::milliseconds(100);
+  std::chrono::milliseconds max_delay = std::chrono::seconds(5);
+};
+
+struct BreakerOptions {
+  int failure_threshold = 3;  // consecutive failed back-end calls that open it
+  std::chrono::milliseconds open_duration = std::chrono::minutes(5);
+};
+
+struct SecretsManagerOptions {
+  CacheOptions cache;
+  RetryOptions retry;
+  BreakerOptions breaker;
+  // Start a thread that refreshes due entries and runs refresh-ahead work. Tests turn it off and
+  // call RefreshDue() / RunBackgroundWorkForTest() with a fake clock instead.
+  bool background_refresh = true;
+};
+
+enum class BreakerState { kClosed, kOpen, kHalfOpen };
+std::string_view BreakerStateName(BreakerState state);  // "closed", "open", "half_open"
+
+struct SecretUpdate {
+  std::string ref;  // the reference subscribed to ("database#password")
+  VersionInfo version;
+  const SecretValue& value;  // valid only during the callback
+};
+using UpdateCallback = std::function<void(const SecretUpdate&)>;
+
+// Unsubscribes when destroyed. Destroying it waits for a callback running on another thread.
+class Subscription {
+ public:
+  virtual ~Subscription() = default;
+};
+using SubscriptionPtr = std::unique_ptr<Subscription>;
+
+struct ManagerStatus {
+  std::string backend;  // Provider::Kind()
+  BreakerState breaker = BreakerState::kClosed;
+  std::size_t cached_entries = 0;
+  std::uint64_t cache_hits = 0;
+  std::uint64_t cache_misses = 0;
+};
+
+// Thread-safe: every method may be called from any thread at once. Get on a warm cache never
+// waits on the back end. References are "name" or "name#field".
+class SecretsManager {
+ public:
+  virtual ~SecretsManager() = default;
+
+  // The current value. Errors: those of the provider, kFailedPrecondition when the breaker is
+  // open and there is no value young enough to serve.
+  virtual Result<SecretValue> Get(std::string_view ref) = 0;
+  // A specific version or stage (cached too), with its version info.
+  virtual Result<Secret> GetVersion(std::string_view ref, const VersionSelector& selector) = 0;
+  // Drops the cached entry and fetches again now (one call, no fixed sleep).
+  virtual Result<SecretValue> Refresh(std::string_view ref) = 0;
+
+  // `callback` runs after the version behind `ref` changes (and only then), on the thread that
+  // noticed the change. It is not called for the value present when subscribing.
+  virtual SubscriptionPtr Subscribe(std::string_view ref, UpdateCallback callback) = 0;
+
+  // Refreshes every entry whose refresh time has passed. The background thread calls this.
+  virtual void RefreshDue() = 0;
+
+  virtual ManagerStatus Status() const = 0;
+  virtual Provider& provider() = 0;
+
+  // Runs queued background work (refresh-ahead) on the calling thread; for tests with
+  // background_refresh off.
+  virtual void RunBackgroundWorkForTest() = 0;
+
+  // `provider` is owned; `clock`, `random` and `metrics` must outlive the manager. `metrics` may
+  // be null.
+  static Result<std::unique_ptr<SecretsManager>> Create(const SecretsManagerOptions& options,
+                                                        ProviderPtr provider, Clock& clock,
+                                                        Random& random, Metrics* metrics);
+};
+
+}  // namespace locksmith

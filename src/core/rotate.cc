@@ -1,0 +1,37 @@
+#include "locksmith/rotate.h"
+
+#include <openssl/crypto.h>
+
+#include <vector>
+
+#include "core/crypto.h"
+
+namespace locksmith {
+
+Result<SecretValue> GenerateSecretValue(Random& random, std::size_t bytes) {
+  if (bytes == 0 || bytes > 4096) {
+    return MakeError(ErrorCode::kInvalidArgument, "secret size must be 1 to 4096 bytes");
+  }
+  std::vector<std::uint8_t> raw(bytes);
+  auto filled = random.Fill(raw);
+  SecretValue encoded = internal::Base64EncodeSecret(raw);
+  OPENSSL_cleanse(raw.data(), raw.size());
+  LOCKSMITH_RETURN_IF_ERROR(filled);
+  return encoded;
+}
+
+Result<VersionInfo> RotateSecret(Provider& provider, Random& random, std::string_view name,
+                                 std::size_t bytes) {
+  LOCKSMITH_ASSIGN_OR_RETURN(SecretValue value, GenerateSecretValue(random, bytes));
+  auto pending = provider.Put(name, value, Stage::kPending);
+  if (!pending.ok() && pending.error().code == ErrorCode::kUnimplemented) {
+    return provider.Put(name, value, Stage::kCurrent);
+  }
+  LOCKSMITH_RETURN_IF_ERROR(pending);
+  LOCKSMITH_RETURN_IF_ERROR(provider.PromoteToCurrent(name, pending->version_id));
+  VersionInfo info = std::move(pending).value();
+  info.stages = {Stage::kCurrent};
+  return info;
+}
+
+}  // namespace locksmith
