@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# locksmith developer entry point.
+#   ./dev.sh run    install what is missing, build, and run `locksmith agent` on the embedded store
+#   ./dev.sh test   install what is missing, build, and run every test (also under ASan+UBSan and
+#                   TSan); this is what CI runs
+#   ./dev.sh bench  build in Release and run the benchmarks
+set -euo pipefail
+cd "$(dirname "$0")"
+
+BUILD_DEPS=(cmake ninja-build g++ pkg-config libssl-dev libcurl4-openssl-dev nlohmann-json3-dev
+  libsqlite3-dev prometheus-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev libbenchmark-dev curl)
+TEST_DEPS=(sqlite3 python3)
+
+log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
+
+install_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}"; then
+    $sudo apt-get update
+    $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+  fi
+}
+
+njobs() { nproc 2>/dev/null || echo 2; }
+
+build() {  # build <dir> [cmake args...]
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$dir" -j "$(njobs)"
+}
+
+case "${1:-}" in
+  run)
+    shift
+    install_packages "${BUILD_DEPS[@]}"
+    log "building"
+    build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    log "starting the agent (Ctrl-C stops it)"
+    exec ./build/apps/locksmith/locksmith agent "$@"
+    ;;
+  test)
+    install_packages "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"
+    log "build and test"
+    build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    ctest --test-dir build --output-on-failure -j "$(njobs)"
+    log "unit tests under ASan+UBSan"
+    build build-asan -DCMAKE_BUILD_TYPE=Debug -DLOCKSMITH_SANITIZE=address,undefined \
+      -DLOCKSMITH_BUILD_BENCH=OFF
+    ctest --test-dir build-asan --output-on-failure -L unit -j "$(njobs)"
+    log "unit tests under TSan"
+    build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCKSMITH_SANITIZE=thread \
+      -DLOCKSMITH_BUILD_BENCH=OFF
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+      ctest --test-dir build-tsan --output-on-failure -L unit -j "$(njobs)"
+    log "all tests passed"
+    ;;
+  bench)
+    shift
+    install_packages "${BUILD_DEPS[@]}"
+    build build-release -DCMAKE_BUILD_TYPE=Release
+    exec ./build-release/bench/locksmith_bench --benchmark_repetitions=5 \
+      --benchmark_report_aggregates_only=true "$@"
+    ;;
+  *)
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac
