@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 BUILD_DEPS=(cmake ninja-build g++ pkg-config libssl-dev libcurl4-openssl-dev nlohmann-json3-dev
   libsqlite3-dev prometheus-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev curl)
-TEST_DEPS=(sqlite3 python3)
+TEST_DEPS=(sqlite3 python3 python3-hvac python3-botocore awscli python3-jwt)
 
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 

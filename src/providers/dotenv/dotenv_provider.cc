@@ -1,0 +1,293 @@
+// DotenvProvider: secrets from a .env file and the process environment, read-only, for
+// development. The file is re-read whenever its inode, size or modification time changes, so an
+// edit shows up as a new version (version ids are content hashes).
+#include "locksmith/dotenv_provider.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <utility>
+
+#include "core/crypto.h"
+#include "locksmith/log.h"
+#include "locksmith/naming.h"
+#include "providers/dotenv/dotenv_internal.h"
+#include "providers/dotenv/dotenv_parser.h"
+
+namespace locksmith {
+namespace internal {
+
+std::atomic<bool> dotenv_warned{false};
+
+std::string DotenvVersionId(const SecretValue& value) {
+  std::vector<std::uint8_t> digest = Sha256(value.RevealBytesUnsafe());
+  std::string hex = HexEncode(digest);
+  OPENSSL_cleanse(digest.data(), digest.size());
+  return hex.substr(0, 16);
+}
+
+void ResetDotenvWarningForTest() { dotenv_warned.store(false); }
+
+}  // namespace internal
+
+namespace {
+
+constexpr std::string_view kReadOnly = "the dotenv back end is read-only; edit the .env file";
+
+bool IsProduction(std::string_view app_env) {
+  std::string lower;
+  for (char c : app_env) {
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return lower == "production" || lower == "prod";
+}
+
+std::string ErrnoText(int err) { return std::strerror(err); }
+
+// What identifies one state of the file; any change means a re-read.
+struct FileStamp {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  off_t size = 0;
+  timespec mtime{};
+
+  bool operator==(const FileStamp& o) const {
+    return dev == o.dev && ino == o.ino && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
+           mtime.tv_nsec == o.mtime.tv_nsec;
+  }
+};
+
+// Reads the whole file into a SecretValue (wiped on destruction; no unwiped scratch copies).
+Result<SecretValue> ReadFileSecret(const std::filesystem::path& path, std::size_t size_hint) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot open .env file '" + path.string() + "': " + ErrnoText(err));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  std::size_t capacity = size_hint + 1;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    SecretValue buf = SecretValue::Zeroed(capacity);
+    std::span<std::uint8_t> bytes = buf.MutableBytesUnsafe();
+    std::size_t total = 0;
+    if (::lseek(fd, 0, SEEK_SET) != 0) {
+      int err = errno;
+      return MakeError(ErrorCode::kUnavailable,
+                       "cannot read .env file '" + path.string() + "': " + ErrnoText(err));
+    }
+    while (total < capacity) {
+      ssize_t n = ::read(fd, bytes.data() + total, capacity - total);
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        int err = errno;
+        return MakeError(ErrorCode::kUnavailable,
+                         "cannot read .env file '" + path.string() + "': " + ErrnoText(err));
+      }
+      if (n == 0) {
+        break;
+      }
+      total += static_cast<std::size_t>(n);
+    }
+    if (total < capacity) {
+      // The whole file fit: return exactly its bytes.
+      return SecretValue(buf.RevealBytesUnsafe().first(total));
+    }
+    capacity *= 2;  // the file grew while we read it
+  }
+  return MakeError(ErrorCode::kUnavailable,
+                   "cannot read .env file '" + path.string() + "': it keeps growing");
+}
+
+class DotenvProvider final : public Provider {
+ public:
+  DotenvProvider(DotenvOptions options, EnvLookup env, Clock& clock)
+      : options_(std::move(options)), env_(std::move(env)), clock_(clock) {}
+
+  Result<void> Load() {
+    std::lock_guard lock(mu_);
+    return ReloadIfChangedLocked();
+  }
+
+  std::string_view Kind() const override { return "dotenv"; }
+
+  Result<Secret> Get(std::string_view name, const VersionSelector& selector) override {
+    LOCKSMITH_ASSIGN_OR_RETURN(Secret secret, Lookup(name));
+    if (!selector.version_id.empty()) {
+      if (selector.version_id != secret.version.version_id) {
+        return MakeError(ErrorCode::kNotFound,
+                         "secret '" + secret.name + "' has no version '" +
+                             selector.version_id.substr(0, 64) +
+                             "'; the dotenv back end keeps only the current value");
+      }
+      return secret;
+    }
+    if (selector.stage != Stage::kCurrent) {
+      return MakeError(ErrorCode::kNotFound,
+                       "secret '" + secret.name + "' has no " +
+                           std::string(StageName(selector.stage)) +
+                           " version; the dotenv back end keeps only the current value");
+    }
+    return secret;
+  }
+
+  Result<SecretDescription> Describe(std::string_view name) override {
+    LOCKSMITH_ASSIGN_OR_RETURN(Secret secret, Lookup(name));
+    SecretDescription description;
+    description.name = secret.name;
+    description.versions.push_back(std::move(secret.version));
+    return description;
+  }
+
+  Result<std::vector<std::string>> List(std::string_view prefix) override {
+    std::vector<std::string> names;
+    {
+      std::lock_guard lock(mu_);
+      LOCKSMITH_RETURN_IF_ERROR(ReloadIfChangedLocked());
+      for (const auto& [key, value] : entries_) {
+        std::string name = SecretNameForEnvVar(key);
+        if (name.starts_with(prefix)) {
+          names.push_back(std::move(name));
+        }
+      }
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    return names;
+  }
+
+  Result<VersionInfo> Put(std::string_view, const SecretValue&, Stage) override {
+    return MakeError(ErrorCode::kUnimplemented, std::string(kReadOnly));
+  }
+
+  Result<void> PromoteToCurrent(std::string_view, std::string_view) override {
+    return MakeError(ErrorCode::kUnimplemented, std::string(kReadOnly));
+  }
+
+ private:
+  // The current value of `name`: the environment first (if enabled), then the file.
+  Result<Secret> Lookup(std::string_view name) {
+    LOCKSMITH_RETURN_IF_ERROR(ValidateSecretName(name));
+    const std::string var = EnvVarNameFor(name);
+    std::optional<SecretValue> value;
+    if (options_.use_process_env && env_) {
+      std::optional<std::string> from_env = env_(var);
+      if (from_env.has_value()) {
+        value.emplace(*from_env);
+        OPENSSL_cleanse(from_env->data(), from_env->size());
+      }
+    }
+    std::lock_guard lock(mu_);
+    if (!value.has_value()) {
+      LOCKSMITH_RETURN_IF_ERROR(ReloadIfChangedLocked());
+      auto it = entries_.find(var);
+      if (it != entries_.end()) {
+        value.emplace(it->second.Clone());
+      }
+    }
+    if (!value.has_value()) {
+      return MakeError(ErrorCode::kNotFound, "secret '" + std::string(name) + "' not found: set " +
+                                                 var + " in the environment or in '" +
+                                                 options_.file.string() + "'");
+    }
+    Secret secret;
+    secret.name = std::string(name);
+    secret.version.version_id = internal::DotenvVersionId(*value);
+    secret.version.stages = {Stage::kCurrent};
+    // "Created" is when this process first saw this value under this name.
+    auto& seen = seen_[secret.name];
+    if (seen.first != secret.version.version_id) {
+      seen = {secret.version.version_id, clock_.WallNow()};
+    }
+    secret.version.created = seen.second;
+    secret.value = std::move(*value);
+    return secret;
+  }
+
+  Result<void> ReloadIfChangedLocked() {
+    struct stat st {};
+    if (::stat(options_.file.c_str(), &st) != 0) {
+      int err = errno;
+      if (err == ENOENT || err == ENOTDIR) {
+        // A missing file is fine: only the environment is used.
+        entries_.clear();
+        stamp_.reset();
+        return OkResult();
+      }
+      return MakeError(ErrorCode::kUnavailable,
+                       "cannot read .env file '" + options_.file.string() + "': " + ErrnoText(err));
+    }
+    FileStamp stamp{st.st_dev, st.st_ino, st.st_size, st.st_mtim};
+    if (stamp_.has_value() && *stamp_ == stamp) {
+      return OkResult();
+    }
+    LOCKSMITH_ASSIGN_OR_RETURN(
+        SecretValue content,
+        ReadFileSecret(options_.file, static_cast<std::size_t>(std::max<off_t>(st.st_size, 0))));
+    LOCKSMITH_ASSIGN_OR_RETURN(
+        std::vector<internal::DotenvEntry> parsed,
+        internal::ParseDotenv(content.RevealUnsafe(), options_.file.string()));
+    std::map<std::string, SecretValue> entries;
+    for (auto& entry : parsed) {
+      // Later assignments win, as when a shell sources the file.
+      entries.insert_or_assign(EnvVarNameFor(entry.key), std::move(entry.value));
+    }
+    entries_ = std::move(entries);
+    stamp_ = stamp;
+    return OkResult();
+  }
+
+  const DotenvOptions options_;
+  const EnvLookup env_;
+  Clock& clock_;
+
+  std::mutex mu_;
+  std::optional<FileStamp> stamp_;              // guarded by mu_; empty: no file read
+  std::map<std::string, SecretValue> entries_;  // guarded by mu_; env var name -> value
+  std::map<std::string, std::pair<std::string, std::chrono::system_clock::time_point>>
+      seen_;  // guarded by mu_; name -> (version id, first seen)
+};
+
+}  // namespace
+
+Result<ProviderPtr> CreateDotenvProvider(DotenvOptions options, EnvLookup env, Clock& clock) {
+  const bool production = IsProduction(options.app_env);
+  if (production && !options.allow_in_production) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "the dotenv back end is for development and is refused with "
+                     "APP_ENV=production; use SECRETS_BACKEND=local, vault or aws, or set "
+                     "LOCKSMITH_ALLOW_DOTENV_IN_PRODUCTION=true to override");
+  }
+  const std::string file = options.file.string();
+  auto provider = std::make_unique<DotenvProvider>(std::move(options), std::move(env), clock);
+  LOCKSMITH_RETURN_IF_ERROR(provider->Load());
+  if (!internal::dotenv_warned.exchange(true)) {
+    Logger()->warn(
+        "secrets come from the dotenv back end ('{}' and the environment); it is meant for "
+        "development only, use SECRETS_BACKEND=local, vault or aws in production",
+        file);
+  }
+  if (production) {
+    Logger()->warn(
+        "the dotenv back end is running with APP_ENV=production because "
+        "LOCKSMITH_ALLOW_DOTENV_IN_PRODUCTION=true");
+  }
+  return ProviderPtr(std::move(provider));
+}
+
+}  // namespace locksmith

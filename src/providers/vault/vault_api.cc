@@ -1,0 +1,214 @@
+#include "providers/vault/vault_api.h"
+
+#include <cstdio>
+
+namespace locksmith::internal {
+
+void WipeJson(nlohmann::json& json) {
+  if (json.is_string()) {
+    WipeString(json.get_ref<std::string&>());
+  } else if (json.is_structured()) {
+    for (auto& element : json) {
+      WipeJson(element);
+    }
+  }
+}
+
+VaultApi::VaultApi(HttpClient& http, std::string addr, std::string namespace_name,
+                   std::chrono::milliseconds timeout)
+    : http_(http),
+      addr_(std::move(addr)),
+      namespace_(std::move(namespace_name)),
+      timeout_(timeout) {
+  while (!addr_.empty() && addr_.back() == '/') {
+    addr_.pop_back();
+  }
+}
+
+Result<VaultReply> VaultApi::Call(std::string_view method, std::string_view path,
+                                  const SecretValue* token, std::string body) const {
+  HttpRequest request(std::string(method), addr_ + "/v1/" + std::string(path));
+  request.timeout = timeout_;
+  request.headers.emplace_back("X-Vault-Request", "true");
+  if (token != nullptr && !token->empty()) {
+    request.headers.emplace_back("X-Vault-Token", std::string(token->RevealUnsafe()));
+  }
+  if (!namespace_.empty()) {
+    request.headers.emplace_back("X-Vault-Namespace", namespace_);
+  }
+  if (!body.empty()) {
+    request.headers.emplace_back("Content-Type", "application/json");
+    request.body = std::move(body);
+  }
+  WipeString(body);
+  LOCKSMITH_ASSIGN_OR_RETURN(HttpResponse response, http_.Send(request));
+  VaultReply reply;
+  reply.status = response.status;
+  if (response.body.empty()) {
+    return reply;
+  }
+  reply.json = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (reply.json.is_discarded()) {
+    reply.json = nullptr;
+    if (response.status >= 200 && response.status < 300) {
+      return MakeError(ErrorCode::kUnavailable, "malformed JSON in Vault's answer (HTTP " +
+                                                    std::to_string(response.status) + ")");
+    }
+  }
+  return reply;
+}
+
+namespace {
+
+std::string VaultErrorText(const nlohmann::json& json, const std::vector<std::string_view>& scrub) {
+  if (!json.is_object() || !json.contains("errors") || !json["errors"].is_array()) {
+    return {};
+  }
+  std::string text;
+  for (const auto& e : json["errors"]) {
+    if (!e.is_string()) {
+      continue;
+    }
+    if (!text.empty()) {
+      text += "; ";
+    }
+    text += e.get<std::string>();
+  }
+  for (const auto& secret : scrub) {
+    if (secret.size() < 4) {
+      continue;
+    }
+    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
+      text.replace(pos, secret.size(), "***");
+    }
+  }
+  // Vault wraps errors as "1 error occurred:\n\t* permission denied\n\n".
+  std::string clean;
+  for (char c : text) {
+    if (c == '\n' || c == '\t') {
+      c = ' ';
+    }
+    if (c == ' ' && (clean.empty() || clean.back() == ' ')) {
+      continue;
+    }
+    clean.push_back(c);
+  }
+  while (!clean.empty() && clean.back() == ' ') {
+    clean.pop_back();
+  }
+  if (clean.size() > 200) {
+    clean.resize(200);
+    clean += "...";
+  }
+  return clean;
+}
+
+}  // namespace
+
+Error VaultError(const VaultReply& reply, std::string_view what,
+                 const std::vector<std::string_view>& scrub) {
+  std::string detail = VaultErrorText(reply.json, scrub);
+  ErrorCode code = ErrorCode::kInternal;
+  std::string summary;
+  switch (reply.status) {
+    case 400:
+      if (detail.find("check-and-set") != std::string::npos) {
+        code = ErrorCode::kAborted;
+        summary = "a concurrent write won (check-and-set)";
+      } else {
+        code = ErrorCode::kInvalidArgument;
+        summary = "bad request";
+      }
+      break;
+    case 401:
+      code = ErrorCode::kUnauthenticated;
+      summary = "not authenticated";
+      break;
+    case 403:
+      code = ErrorCode::kPermissionDenied;
+      summary = "permission denied";
+      break;
+    case 404:
+      code = ErrorCode::kNotFound;
+      summary = "not found";
+      break;
+    case 405:
+      code = ErrorCode::kUnimplemented;
+      summary = "unsupported by this mount (is it KV version 2?)";
+      break;
+    case 412:
+      code = ErrorCode::kUnavailable;
+      summary = "Vault replica not yet consistent";
+      break;
+    case 429:
+      code = ErrorCode::kThrottled;
+      summary = "rate limited";
+      break;
+    default:
+      if (reply.status >= 500) {
+        code = ErrorCode::kUnavailable;
+        summary = reply.status == 503 ? "Vault unavailable (sealed or standby)" : "Vault error";
+      } else {
+        summary = "unexpected answer";
+      }
+  }
+  std::string message =
+      "vault: " + summary + " " + std::string(what) + " (HTTP " + std::to_string(reply.status);
+  if (!detail.empty()) {
+    message += ": " + detail;
+  }
+  message += ")";
+  return MakeError(code, std::move(message));
+}
+
+std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view text) {
+  int year = 0;
+  unsigned month = 0;
+  unsigned day = 0;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  int consumed = 0;
+  std::string owned(text);
+  if (std::sscanf(owned.c_str(), "%4d-%2u-%2uT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
+                  &second, &consumed) != 6) {
+    return std::nullopt;
+  }
+  std::string_view rest = text.substr(static_cast<std::size_t>(consumed));
+  std::chrono::nanoseconds fraction{0};
+  if (!rest.empty() && rest.front() == '.') {
+    rest.remove_prefix(1);
+    std::int64_t digits = 0;
+    int count = 0;
+    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') {
+      if (count < 9) {
+        digits = digits * 10 + (rest.front() - '0');
+        ++count;
+      }
+      rest.remove_prefix(1);
+    }
+    for (; count < 9; ++count) {
+      digits *= 10;
+    }
+    fraction = std::chrono::nanoseconds(digits);
+  }
+  std::chrono::minutes offset{0};
+  if (rest == "Z" || rest == "z") {
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    int oh = (rest[1] - '0') * 10 + (rest[2] - '0');
+    int om = (rest[4] - '0') * 10 + (rest[5] - '0');
+    offset = std::chrono::minutes(oh * 60 + om) * (rest[0] == '-' ? -1 : 1);
+  } else {
+    return std::nullopt;
+  }
+  std::chrono::year_month_day ymd{std::chrono::year(year), std::chrono::month(month),
+                                  std::chrono::day(day)};
+  if (!ymd.ok()) {
+    return std::nullopt;
+  }
+  auto tp = std::chrono::sys_days(ymd) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
+            std::chrono::seconds(second) + fraction - offset;
+  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(tp);
+}
+
+}  // namespace locksmith::internal

@@ -1,0 +1,59 @@
+// VaultApi: one Vault HTTP call (headers, JSON parsing) and the mapping of Vault's answers onto
+// locksmith error codes. Knows nothing about KV or auth; wipes every parsed body.
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "locksmith/result.h"
+#include "locksmith/secret_value.h"
+#include "transport/http_client.h"
+
+namespace locksmith::internal {
+
+// Overwrites every string in `json` (keys are left alone; values may be secrets).
+void WipeJson(nlohmann::json& json);
+
+// A parsed Vault answer; its JSON is wiped on destruction. `json` is null for an empty body.
+struct VaultReply {
+  VaultReply() = default;
+  VaultReply(VaultReply&&) = default;
+  VaultReply& operator=(VaultReply&&) = default;
+  ~VaultReply() { WipeJson(json); }
+
+  int status = 0;
+  nlohmann::json json;
+};
+
+// Thread-safe (as the HttpClient it wraps).
+class VaultApi {
+ public:
+  VaultApi(HttpClient& http, std::string addr, std::string namespace_name,
+           std::chrono::milliseconds timeout);
+
+  // `path` is under /v1/ ("secret/data/x?version=2"). `token` may be null (login). `body` is
+  // JSON text or empty; it is wiped after sending. Errors only for transport failures and
+  // malformed JSON in a 2xx answer (kUnavailable: a broken proxy or a truncated answer).
+  Result<VaultReply> Call(std::string_view method, std::string_view path, const SecretValue* token,
+                          std::string body = {}) const;
+
+ private:
+  HttpClient& http_;
+  std::string addr_;
+  std::string namespace_;
+  std::chrono::milliseconds timeout_;
+};
+
+// The error for a non-2xx reply. `what` says what was being done ("reading 'jwt-secret'").
+// Vault's own error text is included, with every string in `scrub` (tokens, secret ids, values)
+// replaced by ***.
+Error VaultError(const VaultReply& reply, std::string_view what,
+                 const std::vector<std::string_view>& scrub = {});
+
+// "2018-03-22T02:24:06.945319214Z" (RFC 3339, any fraction, Z or an offset); nullopt if not.
+std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view text);
+
+}  // namespace locksmith::internal

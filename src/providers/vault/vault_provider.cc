@@ -1,0 +1,560 @@
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "locksmith/log.h"
+#include "locksmith/naming.h"
+#include "providers/vault/vault_provider_internal.h"
+#include "transport/curl_http_client.h"
+
+namespace locksmith::internal {
+
+struct VaultProvider::Read {
+  Read() = default;
+  Read(Read&&) = default;
+  Read& operator=(Read&&) = default;
+  ~Read() { WipeJson(data); }
+
+  std::int64_t version = 0;
+  bool live = false;
+  std::chrono::system_clock::time_point created;
+  nlohmann::json data;  // the KV data map (null for a deleted or destroyed version)
+};
+
+struct VaultProvider::Versions {
+  struct Entry {
+    std::chrono::system_clock::time_point created;
+    bool live = false;
+  };
+  std::int64_t current_version = 0;
+  std::map<std::int64_t, Entry, std::greater<>> entries;  // newest first
+
+  std::optional<std::int64_t> LatestLive(std::int64_t below = INT64_MAX) const {
+    for (const auto& [n, e] : entries) {
+      if (n < below && e.live) {
+        return n;
+      }
+    }
+    return std::nullopt;
+  }
+};
+
+namespace {
+
+std::string EncodePath(std::string_view path) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    auto end = slash == std::string_view::npos ? path.size() : slash;
+    out += UrlEncode(path.substr(start, end - start));
+    if (slash == std::string_view::npos) {
+      break;
+    }
+    out += '/';
+    start = slash + 1;
+  }
+  return out;
+}
+
+std::string Quoted(std::string_view name) { return "'" + std::string(name) + "'"; }
+
+Result<std::int64_t> ParseVersionId(std::string_view id) {
+  std::int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
+  if (ec != std::errc() || ptr != id.data() + id.size() || n <= 0) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "Vault version ids are positive numbers, not '" + std::string(id) + "'");
+  }
+  return n;
+}
+
+std::chrono::system_clock::time_point TimeField(const nlohmann::json& json, const char* key) {
+  if (json.is_object()) {
+    auto it = json.find(key);
+    if (it != json.end() && it->is_string()) {
+      if (auto t = ParseRfc3339(it->get_ref<const std::string&>())) {
+        return *t;
+      }
+    }
+  }
+  return {};
+}
+
+bool IsLive(const nlohmann::json& meta) {
+  bool destroyed = meta.is_object() && meta.value("destroyed", false);
+  std::string deletion =
+      meta.is_object() && meta.contains("deletion_time") && meta["deletion_time"].is_string()
+          ? meta["deletion_time"].get<std::string>()
+          : std::string();
+  return !destroyed && deletion.empty();
+}
+
+// Up to this many older versions are tried when looking for a live one below a deleted one.
+constexpr int kMaxVersionWalk = 10;
+
+}  // namespace
+
+Result<VaultMountPath> ParseVaultMountPath(std::string_view mount_path) {
+  while (!mount_path.empty() && mount_path.front() == '/') {
+    mount_path.remove_prefix(1);
+  }
+  while (!mount_path.empty() && mount_path.back() == '/') {
+    mount_path.remove_suffix(1);
+  }
+  if (mount_path.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "VAULT_MOUNT_PATH is empty");
+  }
+  if (mount_path.find("//") != std::string_view::npos ||
+      mount_path.find("..") != std::string_view::npos) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "VAULT_MOUNT_PATH '" + std::string(mount_path) + "' is malformed");
+  }
+  auto slash = mount_path.find('/');
+  VaultMountPath out;
+  out.mount = std::string(mount_path.substr(0, slash));
+  if (slash != std::string_view::npos) {
+    out.prefix = std::string(mount_path.substr(slash + 1));
+  }
+  return out;
+}
+
+VaultProvider::VaultProvider(VaultOptions options, VaultMountPath mount, HttpClientPtr http)
+    : options_(std::move(options)), mount_(std::move(mount)), http_(std::move(http)) {}
+
+Result<std::unique_ptr<VaultProvider>> VaultProvider::Create(VaultOptions options,
+                                                             HttpClientPtr http, Clock& clock,
+                                                             Random& random) {
+  if (options.addr.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "VAULT_ADDR is not set");
+  }
+  auto url = ParseUrlParts(options.addr);
+  if (!url.ok() || (url->scheme != "http" && url->scheme != "https")) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "VAULT_ADDR must be an http(s):// URL, got '" + options.addr + "'");
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(VaultMountPath mount, ParseVaultMountPath(options.mount_path));
+  if (options.default_field.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "the default Vault field is empty");
+  }
+  VaultAuthOptions auth;
+  auth.token = std::move(options.token);
+  auth.token_file = options.token_file;
+  auth.role_id = options.role_id;
+  auth.secret_id = std::move(options.secret_id);
+  auth.secret_id_file = options.secret_id_file;
+  auth.approle_mount = options.approle_mount;
+  auth.background = options.background_renewal;
+  options.token.reset();
+  options.secret_id.reset();
+
+  std::unique_ptr<VaultProvider> provider(
+      new VaultProvider(std::move(options), std::move(mount), std::move(http)));
+  provider->api_ =
+      std::make_unique<VaultApi>(*provider->http_, provider->options_.addr,
+                                 provider->options_.namespace_, provider->options_.timeout);
+  LOCKSMITH_ASSIGN_OR_RETURN(provider->auth_,
+                             VaultAuth::Create(*provider->api_, std::move(auth), clock, random));
+  return provider;
+}
+
+Result<VaultReply> VaultProvider::Call(std::string_view method, const std::string& path,
+                                       std::string body) {
+  LOCKSMITH_ASSIGN_OR_RETURN(VaultAuth::Token token, auth_->Current());
+  std::string retry_body = body;
+  auto reply = api_->Call(method, path, &token.value, std::move(body));
+  if (reply.ok() && reply->status == 403) {
+    auto recovered = auth_->RecoverFromForbidden(token.generation);
+    if (recovered.ok() && *recovered) {
+      LOCKSMITH_ASSIGN_OR_RETURN(token, auth_->Current());
+      reply = api_->Call(method, path, &token.value, std::move(retry_body));
+    } else if (!recovered.ok()) {
+      WipeString(retry_body);
+      return std::move(recovered).error();
+    }
+  }
+  WipeString(retry_body);
+  return reply;
+}
+
+std::string VaultProvider::DataPath(std::string_view secret_path) const {
+  return mount_.mount + "/data/" + EncodePath(secret_path);
+}
+
+std::string VaultProvider::MetadataPath(std::string_view secret_path) const {
+  return mount_.mount + "/metadata/" + EncodePath(secret_path);
+}
+
+Result<VaultProvider::Read> VaultProvider::ReadVersion(std::string_view name,
+                                                       const std::string& path,
+                                                       std::int64_t version) {
+  std::string url = DataPath(path);
+  if (version > 0) {
+    url += "?version=" + std::to_string(version);
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(VaultReply reply, Call("GET", url));
+  std::string what = "reading " + Quoted(name);
+  const nlohmann::json* data = nullptr;
+  if (reply.json.is_object() && reply.json.contains("data") && reply.json["data"].is_object()) {
+    data = &reply.json["data"];
+  }
+  const nlohmann::json* meta =
+      data != nullptr && data->contains("metadata") && (*data)["metadata"].is_object()
+          ? &(*data)["metadata"]
+          : nullptr;
+  if (reply.status == 404 && meta != nullptr) {
+    Read read;  // a deleted or destroyed version: Vault gives its metadata, no data
+    read.version = meta->value("version", std::int64_t{0});
+    read.created = TimeField(*meta, "created_time");
+    read.live = false;
+    return read;
+  }
+  if (reply.status == 404) {
+    return MakeError(ErrorCode::kNotFound,
+                     version > 0 ? "version " + std::to_string(version) + " of secret " +
+                                       Quoted(name) + " not found in Vault"
+                                 : "secret " + Quoted(name) + " not found in Vault");
+  }
+  if (reply.status != 200) {
+    return VaultError(reply, what);
+  }
+  if (meta == nullptr || !data->contains("data") || !(*data)["data"].is_object()) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "vault: malformed KV v2 answer " + what + " (is the mount KV version 2?)");
+  }
+  Read read;
+  read.version = meta->value("version", std::int64_t{0});
+  read.created = TimeField(*meta, "created_time");
+  read.live = IsLive(*meta);
+  read.data = std::move((*data)["data"]);
+  return read;
+}
+
+Result<VaultProvider::Read> VaultProvider::ReadLiveBelow(std::string_view name,
+                                                         const std::string& path,
+                                                         std::int64_t below) {
+  for (std::int64_t v = below - 1; v >= 1 && v >= below - kMaxVersionWalk; --v) {
+    auto read = ReadVersion(name, path, v);
+    if (!read.ok()) {
+      if (read.error().code == ErrorCode::kNotFound) {
+        continue;  // pruned by max_versions
+      }
+      return std::move(read).error();
+    }
+    if (read->live) {
+      return read;
+    }
+  }
+  return MakeError(ErrorCode::kNotFound, "secret " + Quoted(name) + " has no live version below " +
+                                             std::to_string(below));
+}
+
+Result<VaultProvider::Read> VaultProvider::ReadLatestLive(std::string_view name,
+                                                          const std::string& path) {
+  LOCKSMITH_ASSIGN_OR_RETURN(Read latest, ReadVersion(name, path, 0));
+  if (latest.live) {
+    return latest;
+  }
+  auto older = ReadLiveBelow(name, path, latest.version);
+  if (!older.ok() && older.error().code == ErrorCode::kNotFound) {
+    return MakeError(ErrorCode::kNotFound,
+                     "secret " + Quoted(name) + " has no live version (all deleted or destroyed)");
+  }
+  return older;
+}
+
+Result<std::optional<VaultProvider::Versions>> VaultProvider::ReadMetadata(
+    std::string_view name, const std::string& path) {
+  if (metadata_denied_.load()) {
+    return std::optional<Versions>();
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(VaultReply reply, Call("GET", MetadataPath(path)));
+  if (reply.status == 403) {
+    if (!metadata_denied_.exchange(true)) {
+      Logger()->info(
+          "vault: the policy does not allow reading metadata; using data reads only (expected "
+          "under a read-only policy)");
+    }
+    return std::optional<Versions>();
+  }
+  if (reply.status == 404) {
+    return MakeError(ErrorCode::kNotFound, "secret " + Quoted(name) + " not found in Vault");
+  }
+  if (reply.status != 200) {
+    return VaultError(reply, "reading metadata of " + Quoted(name));
+  }
+  const auto& data = reply.json.is_object() ? reply.json["data"] : reply.json;
+  if (!data.is_object() || !data.contains("versions") || !data["versions"].is_object()) {
+    return MakeError(ErrorCode::kUnavailable, "vault: malformed metadata answer");
+  }
+  Versions versions;
+  versions.current_version = data.value("current_version", std::int64_t{0});
+  for (const auto& [key, entry] : data["versions"].items()) {
+    auto n = ParseVersionId(key);
+    if (!n.ok()) {
+      continue;
+    }
+    versions.entries[*n] = {TimeField(entry, "created_time"), IsLive(entry)};
+  }
+  return std::optional<Versions>(std::move(versions));
+}
+
+Result<Secret> VaultProvider::MakeSecret(std::string_view name, std::string_view field, Read& read,
+                                         Stage stage) {
+  std::string_view key = field.empty() ? std::string_view(options_.default_field) : field;
+  Secret secret;
+  secret.name = std::string(name);
+  secret.version.version_id = std::to_string(read.version);
+  secret.version.stages = {stage};
+  secret.version.created = read.created;
+  auto it = read.data.find(key);
+  if (it != read.data.end()) {
+    if (it->is_string()) {
+      secret.value = SecretValue(it->get_ref<const std::string&>());
+    } else {
+      std::string text = it->dump();
+      secret.value = SecretValue(text);
+      WipeString(text);
+    }
+    return secret;
+  }
+  if (!field.empty()) {
+    return MakeError(ErrorCode::kNotFound,
+                     "secret " + Quoted(name) + " has no field " + Quoted(field) + " in Vault");
+  }
+  // No "value" field: the whole map, as a JSON object, so "name#field" works in the runtime.
+  std::string text = read.data.dump();
+  secret.value = SecretValue(text);
+  WipeString(text);
+  return secret;
+}
+
+Result<Secret> VaultProvider::Get(std::string_view name, const VersionSelector& selector) {
+  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
+  std::string path = JoinSecretPath(mount_.prefix, ref.name);
+  if (!selector.version_id.empty()) {
+    LOCKSMITH_ASSIGN_OR_RETURN(std::int64_t n, ParseVersionId(selector.version_id));
+    LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersion(ref.name, path, n));
+    if (!read.live) {
+      return MakeError(ErrorCode::kNotFound, "version " + std::to_string(n) + " of secret " +
+                                                 Quoted(ref.name) + " is deleted or destroyed");
+    }
+    LOCKSMITH_ASSIGN_OR_RETURN(Secret secret,
+                               MakeSecret(ref.name, ref.field, read, Stage::kCurrent));
+    secret.version.stages.clear();  // which stage it holds is not known without more calls
+    return secret;
+  }
+  switch (selector.stage) {
+    case Stage::kCurrent: {
+      LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadLatestLive(ref.name, path));
+      return MakeSecret(ref.name, ref.field, read, Stage::kCurrent);
+    }
+    case Stage::kPrevious: {
+      LOCKSMITH_ASSIGN_OR_RETURN(auto versions, ReadMetadata(ref.name, path));
+      if (versions.has_value()) {
+        auto current = versions->LatestLive();
+        auto previous = current ? versions->LatestLive(*current) : std::nullopt;
+        if (!previous) {
+          return MakeError(ErrorCode::kNotFound,
+                           "secret " + Quoted(ref.name) + " has no previous version");
+        }
+        LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersion(ref.name, path, *previous));
+        return MakeSecret(ref.name, ref.field, read, Stage::kPrevious);
+      }
+      LOCKSMITH_ASSIGN_OR_RETURN(Read current, ReadLatestLive(ref.name, path));
+      auto read = ReadLiveBelow(ref.name, path, current.version);
+      if (!read.ok()) {
+        if (read.error().code == ErrorCode::kNotFound) {
+          return MakeError(ErrorCode::kNotFound,
+                           "secret " + Quoted(ref.name) + " has no previous version");
+        }
+        return std::move(read).error();
+      }
+      return MakeSecret(ref.name, ref.field, *read, Stage::kPrevious);
+    }
+    case Stage::kPending:
+      break;
+  }
+  return MakeError(ErrorCode::kNotFound,
+                   "Vault KV v2 has no pending stage (secret " + Quoted(ref.name) + ")");
+}
+
+Result<SecretDescription> VaultProvider::Describe(std::string_view name) {
+  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
+  std::string path = JoinSecretPath(mount_.prefix, ref.name);
+  SecretDescription out;
+  out.name = ref.name;
+  LOCKSMITH_ASSIGN_OR_RETURN(auto versions, ReadMetadata(ref.name, path));
+  if (versions.has_value()) {
+    auto current = versions->LatestLive();
+    auto previous = current ? versions->LatestLive(*current) : std::nullopt;
+    for (const auto& [n, entry] : versions->entries) {
+      VersionInfo info;
+      info.version_id = std::to_string(n);
+      info.created = entry.created;
+      if (current && n == *current) {
+        info.stages.push_back(Stage::kCurrent);
+        out.last_rotated = entry.created;
+      } else if (previous && n == *previous) {
+        info.stages.push_back(Stage::kPrevious);
+      }
+      out.versions.push_back(std::move(info));
+    }
+    return out;
+  }
+  // Least privilege: only the data path is readable.
+  LOCKSMITH_ASSIGN_OR_RETURN(Read current, ReadLatestLive(ref.name, path));
+  out.versions.push_back({std::to_string(current.version), {Stage::kCurrent}, current.created});
+  out.last_rotated = current.created;
+  auto previous = ReadLiveBelow(ref.name, path, current.version);
+  if (previous.ok()) {
+    out.versions.push_back(
+        {std::to_string(previous->version), {Stage::kPrevious}, previous->created});
+  } else if (previous.error().code != ErrorCode::kNotFound) {
+    return std::move(previous).error();
+  }
+  return out;
+}
+
+Result<void> VaultProvider::ListInto(const std::string& folder, std::string_view prefix,
+                                     std::vector<std::string>& out, int depth) {
+  if (depth > 16) {
+    return OkResult();
+  }
+  std::string path = JoinSecretPath(mount_.prefix, folder);
+  std::string url = mount_.mount + "/metadata/" + EncodePath(path);
+  if (!url.ends_with('/')) {
+    url += '/';
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(VaultReply reply, Call("LIST", url));
+  if (reply.status == 404) {
+    return OkResult();
+  }
+  if (reply.status != 200) {
+    return VaultError(reply, "listing secrets");
+  }
+  const auto& data = reply.json.is_object() ? reply.json["data"] : reply.json;
+  if (!data.is_object() || !data.contains("keys") || !data["keys"].is_array()) {
+    return MakeError(ErrorCode::kUnavailable, "vault: malformed list answer");
+  }
+  for (const auto& key : data["keys"]) {
+    if (!key.is_string()) {
+      continue;
+    }
+    std::string full = folder + key.get<std::string>();
+    if (full.ends_with('/')) {
+      if (full.starts_with(prefix) || prefix.starts_with(full)) {
+        LOCKSMITH_RETURN_IF_ERROR(ListInto(full, prefix, out, depth + 1));
+      }
+    } else if (full.starts_with(prefix)) {
+      out.push_back(std::move(full));
+    }
+  }
+  return OkResult();
+}
+
+Result<std::vector<std::string>> VaultProvider::List(std::string_view prefix) {
+  std::vector<std::string> out;
+  LOCKSMITH_RETURN_IF_ERROR(ListInto("", prefix, out, 0));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<VersionInfo> VaultProvider::Put(std::string_view name, const SecretValue& value,
+                                       Stage stage) {
+  if (stage == Stage::kPending) {
+    return MakeError(ErrorCode::kUnimplemented,
+                     "Vault KV v2 has no pending stage; write the new version as current");
+  }
+  if (stage != Stage::kCurrent) {
+    return MakeError(ErrorCode::kInvalidArgument, "only the current stage can be written");
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
+  std::string path = JoinSecretPath(mount_.prefix, ref.name);
+  std::string field = ref.field.empty() ? options_.default_field : ref.field;
+
+  // Check-and-set against the version seen, so two writers cannot overwrite each other; other
+  // fields of the map are kept.
+  std::int64_t cas = 0;
+  nlohmann::json data = nlohmann::json::object();
+  auto latest = ReadVersion(ref.name, path, 0);
+  if (latest.ok()) {
+    cas = latest->version;
+    if (latest->live && latest->data.is_object()) {
+      data = std::move(latest->data);
+    }
+  } else if (latest.error().code != ErrorCode::kNotFound) {
+    return std::move(latest).error();
+  }
+  data[field] = std::string(value.RevealUnsafe());
+  nlohmann::json body = {{"data", std::move(data)}, {"options", {{"cas", cas}}}};
+  std::string text = body.dump();
+  WipeJson(body);
+  LOCKSMITH_ASSIGN_OR_RETURN(VaultReply reply, Call("POST", DataPath(path), std::move(text)));
+  std::string what = "writing " + Quoted(ref.name);
+  if (reply.status != 200) {
+    return VaultError(reply, what, {value.RevealUnsafe()});
+  }
+  const auto& meta = reply.json.is_object() ? reply.json["data"] : reply.json;
+  if (!meta.is_object() || !meta.contains("version")) {
+    return MakeError(ErrorCode::kUnavailable, "vault: malformed answer " + what);
+  }
+  VersionInfo info;
+  info.version_id = std::to_string(meta.value("version", std::int64_t{0}));
+  info.stages = {Stage::kCurrent};
+  info.created = TimeField(meta, "created_time");
+  return info;
+}
+
+Result<void> VaultProvider::PromoteToCurrent(std::string_view name, std::string_view version_id) {
+  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
+  LOCKSMITH_ASSIGN_OR_RETURN(std::int64_t n, ParseVersionId(version_id));
+  std::string path = JoinSecretPath(mount_.prefix, ref.name);
+  LOCKSMITH_ASSIGN_OR_RETURN(Read latest, ReadVersion(ref.name, path, 0));
+  if (latest.live && latest.version == n) {
+    return OkResult();
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(Read target, ReadVersion(ref.name, path, n));
+  if (!target.live) {
+    return MakeError(ErrorCode::kNotFound, "version " + std::to_string(n) + " of secret " +
+                                               Quoted(ref.name) + " is deleted or destroyed");
+  }
+  // As `vault kv rollback`: the old version's data becomes a new latest version.
+  nlohmann::json body = {{"data", std::move(target.data)}, {"options", {{"cas", latest.version}}}};
+  std::string text = body.dump();
+  WipeJson(body);
+  LOCKSMITH_ASSIGN_OR_RETURN(VaultReply reply, Call("POST", DataPath(path), std::move(text)));
+  if (reply.status != 200) {
+    return VaultError(reply, "promoting version " + std::to_string(n) + " of " + Quoted(ref.name));
+  }
+  return OkResult();
+}
+
+Result<ProviderPtr> CreateVaultProvider(VaultOptions options, HttpClientPtr http, Clock& clock,
+                                        Random& random) {
+  LOCKSMITH_ASSIGN_OR_RETURN(
+      auto provider, VaultProvider::Create(std::move(options), std::move(http), clock, random));
+  return ProviderPtr(std::move(provider));
+}
+
+}  // namespace locksmith::internal
+
+namespace locksmith {
+
+Result<ProviderPtr> CreateVaultProvider(VaultOptions options, Clock& clock, Random& random) {
+  internal::CurlHttpClientOptions http;
+  http.connect_timeout = options.connect_timeout;
+  http.timeout = options.timeout;
+  http.ca_cert = options.tls.ca_cert;
+  http.ca_path = options.tls.ca_path;
+  http.client_cert = options.tls.client_cert;
+  http.client_key = options.tls.client_key;
+  http.insecure_skip_verify = options.tls.skip_verify;
+  http.allow_plain_http_non_loopback = options.allow_plain_http;
+  LOCKSMITH_ASSIGN_OR_RETURN(internal::HttpClientPtr client, internal::CreateCurlHttpClient(http));
+  return internal::CreateVaultProvider(std::move(options), std::move(client), clock, random);
+}
+
+}  // namespace locksmith

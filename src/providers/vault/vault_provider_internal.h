@@ -1,0 +1,77 @@
+// The concrete Vault provider, for tests and for wiring with an injected HttpClient.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "locksmith/vault_provider.h"
+#include "providers/vault/vault_api.h"
+#include "providers/vault/vault_auth.h"
+#include "transport/http_client.h"
+
+namespace locksmith::internal {
+
+// "secret/agentauri-backend/production" -> {"secret", "agentauri-backend/production"}.
+struct VaultMountPath {
+  std::string mount;
+  std::string prefix;
+};
+Result<VaultMountPath> ParseVaultMountPath(std::string_view mount_path);
+
+class VaultProvider : public Provider {
+ public:
+  // `http` is owned. Logs in before returning.
+  static Result<std::unique_ptr<VaultProvider>> Create(VaultOptions options, HttpClientPtr http,
+                                                       Clock& clock, Random& random);
+
+  std::string_view Kind() const override { return "vault"; }
+  Result<Secret> Get(std::string_view name, const VersionSelector& selector) override;
+  Result<SecretDescription> Describe(std::string_view name) override;
+  Result<std::vector<std::string>> List(std::string_view prefix) override;
+  Result<VersionInfo> Put(std::string_view name, const SecretValue& value, Stage stage) override;
+  Result<void> PromoteToCurrent(std::string_view name, std::string_view version_id) override;
+
+  // lookup-self, for `locksmith status`.
+  Result<VaultTokenInfo> LookupToken() { return auth_->LookupSelf(); }
+  VaultAuth& auth() { return *auth_; }
+  // Token renewal / re-login due now (tests run with background_renewal off).
+  void RunDueForTest() { auth_->RunDue(); }
+  // Whether the metadata endpoint was found forbidden (least-privilege policy).
+  bool metadata_denied() const { return metadata_denied_.load(); }
+
+ private:
+  struct Read;  // one version's data and metadata
+  struct Versions;
+
+  VaultProvider(VaultOptions options, VaultMountPath mount, HttpClientPtr http);
+
+  // A call with the current token; after a 403 it lets VaultAuth recover once and retries.
+  Result<VaultReply> Call(std::string_view method, const std::string& path, std::string body = {});
+  std::string DataPath(std::string_view secret_path) const;
+  std::string MetadataPath(std::string_view secret_path) const;
+  // version 0: the latest. kNotFound when absent; a deleted/destroyed version is a Read with
+  // `live` false.
+  Result<Read> ReadVersion(std::string_view name, const std::string& path, std::int64_t version);
+  Result<Read> ReadLatestLive(std::string_view name, const std::string& path);
+  Result<Read> ReadLiveBelow(std::string_view name, const std::string& path, std::int64_t below);
+  // nullopt when the policy does not allow metadata (403), remembered from then on.
+  Result<std::optional<Versions>> ReadMetadata(std::string_view name, const std::string& path);
+  Result<Secret> MakeSecret(std::string_view name, std::string_view field, Read& read, Stage stage);
+  Result<void> ListInto(const std::string& folder, std::string_view prefix,
+                        std::vector<std::string>& out, int depth);
+
+  const VaultOptions options_;
+  const VaultMountPath mount_;
+  const HttpClientPtr http_;
+  std::unique_ptr<VaultApi> api_;
+  std::unique_ptr<VaultAuth> auth_;
+  std::atomic<bool> metadata_denied_{false};
+};
+
+Result<ProviderPtr> CreateVaultProvider(VaultOptions options, HttpClientPtr http, Clock& clock,
+                                        Random& random);
+
+}  // namespace locksmith::internal

@@ -1,0 +1,119 @@
+#include "transport/http_client.h"
+
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+namespace locksmith::internal {
+namespace {
+
+char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return Lower(x) == Lower(y); });
+}
+
+}  // namespace
+
+bool HeaderNameLess::operator()(std::string_view a, std::string_view b) const {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                      [](char x, char y) { return Lower(x) < Lower(y); });
+}
+
+void WipeString(std::string& text) {
+  // capacity() covers the small-string buffer too, which a move leaves holding stale bytes.
+  if (text.capacity() > 0) {
+    OPENSSL_cleanse(text.data(), text.capacity());
+  }
+  text.clear();
+}
+
+HttpRequest::~HttpRequest() {
+  WipeString(body);
+  for (auto& [name, value] : headers) {
+    WipeString(value);
+  }
+}
+
+HttpResponse::~HttpResponse() { WipeString(body); }
+
+std::optional<std::string_view> HttpResponse::Header(std::string_view name) const {
+  auto it = headers.find(name);
+  if (it == headers.end()) {
+    return std::nullopt;
+  }
+  return std::string_view(it->second);
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  if (EqualsIgnoreCase(host, "localhost") || EqualsIgnoreCase(host, "localhost.")) {
+    return true;
+  }
+  std::string bare(host);
+  if (bare.size() >= 2 && bare.front() == '[' && bare.back() == ']') {
+    bare = bare.substr(1, bare.size() - 2);
+  }
+  in_addr v4{};
+  if (inet_pton(AF_INET, bare.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, bare.c_str(), &v6) == 1) {
+    return std::memcmp(&v6, &in6addr_loopback, sizeof(v6)) == 0;
+  }
+  return false;
+}
+
+Result<UrlParts> ParseUrlParts(std::string_view url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos || scheme_end == 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "not an absolute URL (expected scheme://host)");
+  }
+  UrlParts parts;
+  for (char c : url.substr(0, scheme_end)) {
+    parts.scheme.push_back(Lower(c));
+  }
+  std::string_view rest = url.substr(scheme_end + 3);
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority = authority.substr(at + 1);
+  }
+  std::string_view host;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return MakeError(ErrorCode::kInvalidArgument, "malformed IPv6 host in URL");
+    }
+    host = authority.substr(0, close + 1);
+  } else {
+    host = authority.substr(0, authority.find(':'));
+  }
+  if (host.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "URL has no host");
+  }
+  parts.host = std::string(host);
+  return parts;
+}
+
+std::string UrlEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xF]);
+    }
+  }
+  return out;
+}
+
+}  // namespace locksmith::internal

@@ -1,0 +1,206 @@
+#!/usr/bin/python3
+"""Proves tests/servers/vault_server.py faithful: the real Vault client hvac drives it through
+the whole flow locksmith relies on (policy, AppRole, KV v2 write/read/versions/metadata/list, CAS,
+token renew-self / lookup-self with TTL and max TTL, permission denied, namespaces)."""
+
+import json
+import os
+import sys
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import hvac  # noqa: E402  (Debian python3-hvac)
+from vault_test_server import VaultTestServer  # noqa: E402
+
+READER_POLICY = """
+path "secret/data/agentauri-backend/production/*" {
+  capabilities = ["read"]
+}
+"""
+
+WRITER_POLICY = """
+path "secret/data/agentauri-backend/production/*" {
+  capabilities = ["create", "read", "update"]
+}
+path "secret/metadata/agentauri-backend/production/*" {
+  capabilities = ["read", "list"]
+}
+"""
+
+PREFIX = "agentauri-backend/production"
+
+
+class HvacAgainstTestServer(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = VaultTestServer()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def control(self, path, body):
+        request = urllib.request.Request(self.server.url + path, data=json.dumps(body).encode(),
+                                         method="POST")
+        with urllib.request.urlopen(request) as response:
+            return json.loads(response.read() or b"null")
+
+    def root(self, namespace=None):
+        return hvac.Client(url=self.server.url, token="root", namespace=namespace)
+
+    def approle_client(self, role, policy_name, policy, ttl="1h", max_ttl="4h", namespace=None):
+        root = self.root(namespace)
+        root.sys.create_or_update_policy(name=policy_name, policy=policy)
+        root.sys.enable_auth_method("approle")
+        root.auth.approle.create_or_update_approle(role, token_policies=[policy_name],
+                                                   token_ttl=ttl, token_max_ttl=max_ttl)
+        role_id = root.auth.approle.read_role_id(role)["data"]["role_id"]
+        secret_id = root.auth.approle.generate_secret_id(role)["data"]["secret_id"]
+        client = hvac.Client(url=self.server.url, namespace=namespace)
+        login = client.auth.approle.login(role_id=role_id, secret_id=secret_id)
+        self.assertTrue(client.is_authenticated())
+        return client, login
+
+    def test_approle_login_shape(self):
+        _, login = self.approle_client("shape", "reader", READER_POLICY)
+        auth = login["auth"]
+        self.assertTrue(auth["client_token"].startswith("hvs."))
+        self.assertEqual(auth["lease_duration"], 3600)
+        self.assertTrue(auth["renewable"])
+        self.assertIn("reader", auth["policies"])
+        self.assertIn("default", auth["token_policies"])
+        self.assertEqual(auth["metadata"], {"role_name": "shape"})
+        for key in ("request_id", "lease_id", "renewable", "lease_duration", "data",
+                    "wrap_info", "warnings", "auth"):
+            self.assertIn(key, login)
+
+    def test_failed_login(self):
+        client = hvac.Client(url=self.server.url)
+        with self.assertRaises(hvac.exceptions.InvalidRequest) as caught:
+            client.auth.approle.login(role_id="nope", secret_id="wrong")
+        self.assertIn("invalid role or secret ID", str(caught.exception))
+
+    def test_write_read_versions_metadata_list(self):
+        client, _ = self.approle_client("writer", "writer", WRITER_POLICY)
+        kv = client.secrets.kv.v2
+        path = PREFIX + "/jwt-secret"
+        first = kv.create_or_update_secret(path=path, secret={"value": "one"}, cas=0)
+        self.assertEqual(first["data"]["version"], 1)
+        self.assertEqual(first["data"]["deletion_time"], "")
+        self.assertFalse(first["data"]["destroyed"])
+        kv.create_or_update_secret(path=path, secret={"value": "two"}, cas=1)
+        with self.assertRaises(hvac.exceptions.InvalidRequest) as conflict:
+            kv.create_or_update_secret(path=path, secret={"value": "lost"}, cas=1)
+        self.assertIn("check-and-set", str(conflict.exception))
+
+        latest = kv.read_secret_version(path=path)
+        self.assertEqual(latest["data"]["data"], {"value": "two"})
+        self.assertEqual(latest["data"]["metadata"]["version"], 2)
+        self.assertTrue(latest["data"]["metadata"]["created_time"].endswith("Z"))
+        old = kv.read_secret_version(path=path, version=1)
+        self.assertEqual(old["data"]["data"], {"value": "one"})
+
+        meta = kv.read_secret_metadata(path=path)["data"]
+        self.assertEqual(meta["current_version"], 2)
+        self.assertEqual(sorted(meta["versions"]), ["1", "2"])
+        self.assertIn("created_time", meta["versions"]["1"])
+
+        kv.create_or_update_secret(path=PREFIX + "/rpc/alchemy", secret={"value": "x"})
+        listed = kv.list_secrets(path=PREFIX)["data"]["keys"]
+        self.assertIn("jwt-secret", listed)
+        self.assertIn("rpc/", listed)  # folders end in a slash
+        self.assertNotIn("rpc/alchemy", listed)
+        self.assertEqual(listed, sorted(listed))
+        with self.assertRaises(hvac.exceptions.InvalidPath):
+            kv.read_secret_version(path=PREFIX + "/missing")
+
+    def test_deleted_version_reads_as_not_found(self):
+        root = self.root()
+        kv = root.secrets.kv.v2
+        path = PREFIX + "/deleted"
+        kv.create_or_update_secret(path=path, secret={"value": "a"})
+        kv.create_or_update_secret(path=path, secret={"value": "b"})
+        kv.delete_secret_versions(path=path, versions=[1])
+        with self.assertRaises(hvac.exceptions.InvalidPath):
+            kv.read_secret_version(path=path, version=1)
+        meta = kv.read_secret_metadata(path=path)["data"]
+        self.assertNotEqual(meta["versions"]["1"]["deletion_time"], "")
+        kv.destroy_secret_versions(path=path, versions=[2])
+        self.assertTrue(kv.read_secret_metadata(path=path)["data"]["versions"]["2"]["destroyed"])
+
+    def test_read_only_policy_denies_write_metadata_and_list(self):
+        self.root().secrets.kv.v2.create_or_update_secret(path=PREFIX + "/db", secret={"value": "v"})
+        client, _ = self.approle_client("reader", "reader", READER_POLICY)
+        kv = client.secrets.kv.v2
+        self.assertEqual(kv.read_secret_version(path=PREFIX + "/db")["data"]["data"]["value"], "v")
+        with self.assertRaises(hvac.exceptions.Forbidden):
+            kv.create_or_update_secret(path=PREFIX + "/db", secret={"value": "w"})
+        with self.assertRaises(hvac.exceptions.Forbidden):
+            kv.read_secret_metadata(path=PREFIX + "/db")
+        with self.assertRaises(hvac.exceptions.Forbidden):
+            kv.list_secrets(path=PREFIX)
+        with self.assertRaises(hvac.exceptions.Forbidden):
+            kv.read_secret_version(path="other/db")
+
+    def test_renew_and_lookup_with_ttl_and_max_ttl(self):
+        client, _ = self.approle_client("renewer", "reader", READER_POLICY, ttl="1h",
+                                        max_ttl="4h")
+        looked = client.auth.token.lookup_self()["data"]
+        self.assertEqual(looked["ttl"], 3600)
+        self.assertTrue(looked["renewable"])
+        self.assertEqual(looked["path"], "auth/approle/login")
+        self.control("/_test/clock/advance", {"seconds": 2400})
+        self.assertEqual(client.auth.token.lookup_self()["data"]["ttl"], 1200)
+        renewed = client.auth.token.renew_self(increment="1h")
+        self.assertEqual(renewed["auth"]["lease_duration"], 3600)
+        self.assertIsNone(renewed["warnings"])
+        # Near the max TTL (4h after login) renewal returns less than asked, with a warning.
+        self.control("/_test/clock/advance", {"seconds": 3000})
+        client.auth.token.renew_self(increment="1h")
+        self.control("/_test/clock/advance", {"seconds": 3000})
+        client.auth.token.renew_self(increment="1h")
+        self.control("/_test/clock/advance", {"seconds": 3000})
+        capped = client.auth.token.renew_self(increment="1h")
+        self.assertLess(capped["auth"]["lease_duration"], 3600)
+        self.assertIn("max_ttl", capped["warnings"][0])
+        # Past the max TTL the token is gone.
+        self.control("/_test/clock/advance", {"seconds": capped["auth"]["lease_duration"]})
+        with self.assertRaises(hvac.exceptions.Forbidden):
+            client.auth.token.lookup_self()
+
+    def test_namespaces_isolate(self):
+        root = self.root()
+        root.adapter.post("/v1/sys/namespaces/team-a")
+        self.root("team-a").secrets.kv.v2.create_or_update_secret(
+            path=PREFIX + "/ns", secret={"value": "in-a"})
+        client, _ = self.approle_client("ns-reader", "reader", READER_POLICY,
+                                        namespace="team-a")
+        self.assertEqual(client.secrets.kv.v2.read_secret_version(
+            path=PREFIX + "/ns")["data"]["data"]["value"], "in-a")
+        with self.assertRaises(hvac.exceptions.InvalidPath):
+            root.secrets.kv.v2.read_secret_version(path=PREFIX + "/ns")
+        outside = hvac.Client(url=self.server.url, token=client.token)
+        with self.assertRaises(hvac.exceptions.Forbidden):
+            outside.secrets.kv.v2.read_secret_version(path=PREFIX + "/ns")
+
+    def test_faults(self):
+        client = self.root()
+        client.secrets.kv.v2.create_or_update_secret(path="f", secret={"value": "x"})
+        self.control("/_test/fault", {"mode": "sealed", "count": 1})
+        with self.assertRaises(hvac.exceptions.VaultDown):
+            client.secrets.kv.v2.read_secret_version(path="f")
+        self.control("/_test/fault", {"mode": "500", "count": 1})
+        with self.assertRaises(hvac.exceptions.InternalServerError):
+            client.secrets.kv.v2.read_secret_version(path="f")
+        self.control("/_test/fault", {"mode": "429", "count": 1})
+        with self.assertRaises(hvac.exceptions.RateLimitExceeded):
+            client.secrets.kv.v2.read_secret_version(path="f")
+        # count ran out: healthy again.
+        self.assertEqual(client.secrets.kv.v2.read_secret_version(path="f")["data"]["data"],
+                         {"value": "x"})
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,668 @@
+#!/usr/bin/python3
+"""A Vault test server: the subset of HashiCorp Vault's HTTP API that locksmith uses.
+
+Python 3 standard library only. Faithful to the documented API (response envelopes, status codes
+and error bodies of api-docs/secret/kv/kv-v2, auth/approle and auth/token) for:
+
+  KV v2      GET/POST/PUT/DELETE <mount>/data/<path> (?version=N, options.cas),
+             GET/LIST/DELETE <mount>/metadata/<path> (also GET ?list=true),
+             POST <mount>/delete|undelete|destroy/<path>
+  AppRole    POST auth/approle/login, role create/read, role-id, secret-id
+  Tokens     auth/token/lookup-self, renew-self (TTL and max TTL), revoke-self, create
+  ACL        sys/policy/<name> and sys/policies/acl/<name> (HCL path blocks with capabilities)
+  Namespaces sys/namespaces/<name>, the X-Vault-Namespace header
+
+Time comes from the server's own clock, which only moves when told to (POST /_test/clock/advance
+{"seconds": N}), so token expiry is tested without sleeping.
+
+Test controls (no token needed, never under /v1):
+  POST /_test/clock/advance {"seconds": N}
+  POST /_test/fault {"mode": "none|sealed|429|500|502|412|slow|drop|malformed",
+                     "count": N (optional: fault only the next N requests), "path": "prefix"}
+       (a "slow" request hangs until the fault is cleared or "delay" seconds pass)
+  GET  /_test/stats   counters: requests, logins, renewals, lookups, connections
+  POST /_test/revoke {"token": "..."}  revokes a token (as an operator would)
+
+Prints the port on stdout once listening on 127.0.0.1 (port 0 unless --port).
+"""
+
+import argparse
+import base64
+import datetime
+import json
+import os
+import re
+import secrets
+import socketserver
+import sys
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+ROOT_NS = ""
+LOCK = threading.RLock()
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1767225600.0  # 2026-01-01T00:00:00Z, moves only when advanced
+
+    def rfc3339(self, t=None):
+        t = self.now if t is None else t
+        dt = datetime.datetime.fromtimestamp(t, tz=datetime.timezone.utc)
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%06d000Z" % dt.microsecond
+
+
+CLOCK = Clock()
+
+
+def parse_duration(value, default=0):
+    """Vault accepts Go durations ("1h30m", "90s") or integer seconds."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, (int, float)):
+        return int(value)
+    text = str(value).strip()
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    total = 0.0
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
+    pos = 0
+    for match in re.finditer(r"(\d+(?:\.\d+)?)(ms|h|m|s)", text):
+        if match.start() != pos:
+            raise ValueError("bad duration")
+        total += float(match.group(1)) * units[match.group(2)]
+        pos = match.end()
+    if pos != len(text):
+        raise ValueError("bad duration")
+    return int(total)
+
+
+def go_duration(seconds):
+    seconds = int(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return "%dh%dm%ds" % (h, m, s)
+
+
+class VaultError(Exception):
+    def __init__(self, status, errors, body=None):
+        super().__init__(status)
+        self.status = status
+        self.errors = errors
+        self.body = body
+
+
+def permission_denied():
+    return VaultError(403, ["1 error occurred:\n\t* permission denied\n\n"])
+
+
+class Namespace:
+    def __init__(self, path):
+        self.path = path
+        self.kv = {"secret": {}}  # mount -> path -> secret record
+        self.policies = {}  # name -> [(pattern, set(capabilities))]
+        self.policy_text = {}
+        self.roles = {}  # role name -> role record
+        self.children = set()
+
+
+class State:
+    def __init__(self, root_token):
+        self.namespaces = {ROOT_NS: Namespace(ROOT_NS)}
+        self.tokens = {}
+        self.add_token(root_token, ["root"], ROOT_NS, ttl=0, max_ttl=0, renewable=False,
+                       path="auth/token/root", display="root")
+        self.stats = {"requests": 0, "logins": 0, "renewals": 0, "lookups": 0, "connections": 0,
+                      "failed_logins": 0}
+        self.fault = {"mode": "none"}
+        self.fault_release = threading.Event()
+
+    def add_token(self, token_id, policies, ns, ttl, max_ttl, renewable, path, display,
+                  meta=None):
+        now = CLOCK.now
+        record = {
+            "id": token_id, "accessor": secrets.token_hex(12), "policies": sorted(set(policies)),
+            "ns": ns, "creation_time": now, "issue_time": now, "creation_ttl": ttl, "ttl": ttl,
+            "expire": now + ttl if ttl else None,
+            "max_expire": now + max_ttl if max_ttl else None, "renewable": renewable,
+            "path": path, "display_name": display, "meta": meta,
+            "entity_id": str(uuid.uuid4()) if path != "auth/token/root" else "",
+        }
+        self.tokens[token_id] = record
+        return record
+
+
+def normalize_ns(value):
+    value = (value or "").strip("/")
+    return value + "/" if value else ROOT_NS
+
+
+def parse_policy_hcl(text):
+    """Parses HCL path blocks: path "x/*" { capabilities = ["read", "list"] }."""
+    rules = []
+    for match in re.finditer(r'path\s+"([^"]+)"\s*\{([^}]*)\}', text, re.S):
+        caps = re.search(r"capabilities\s*=\s*\[([^\]]*)\]", match.group(2))
+        if not caps:
+            raise ValueError("path block without capabilities")
+        names = set(re.findall(r'"([^"]+)"', caps.group(1)))
+        rules.append((match.group(1), names))
+    if not rules and text.strip():
+        raise ValueError("no path blocks")
+    return rules
+
+
+def pattern_matches(pattern, path):
+    regex = ""
+    for i, ch in enumerate(pattern):
+        if ch == "*" and i == len(pattern) - 1:
+            regex += ".*"
+        elif ch == "+":
+            regex += "[^/]+"
+        else:
+            regex += re.escape(ch)
+    return re.fullmatch(regex, path) is not None
+
+
+def capabilities_for(ns, policies, path):
+    if "root" in policies:
+        return {"root"}
+    best = None
+    for name in policies:
+        for pattern, caps in ns.policies.get(name, []):
+            if pattern_matches(pattern, path):
+                # The most specific (longest) pattern wins, as in Vault's priority matching.
+                key = (len(pattern.rstrip("*")), not pattern.endswith("*"))
+                if best is None or key > best[0]:
+                    best = (key, set(caps))
+                elif key == best[0]:
+                    best[1].update(caps)
+    return best[1] if best else set()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "VaultTestServer"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):  # quiet: never print request lines (they hold paths)
+        pass
+
+    def setup(self):
+        super().setup()
+        with LOCK:
+            self.server.state.stats["connections"] += 1
+
+    # ---- plumbing ----
+    def do_GET(self):
+        self.dispatch("GET")
+
+    def do_POST(self):
+        self.dispatch("POST")
+
+    def do_PUT(self):
+        self.dispatch("PUT")
+
+    def do_DELETE(self):
+        self.dispatch("DELETE")
+
+    def do_LIST(self):
+        self.dispatch("LIST")
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not raw:
+            return {}
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise VaultError(400, ["failed to parse JSON input"])
+        if not isinstance(body, dict):
+            raise VaultError(400, ["failed to parse JSON input"])
+        return body
+
+    def send_json(self, status, payload):
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Cache-Control", "no-store")
+        if payload is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def envelope(self, data=None, auth=None, warnings=None, lease_duration=0, renewable=False):
+        return {"request_id": str(uuid.uuid4()), "lease_id": "", "renewable": renewable,
+                "lease_duration": lease_duration, "data": data, "wrap_info": None,
+                "warnings": warnings, "auth": auth, "mount_type": ""}
+
+    def dispatch(self, method):
+        state = self.server.state
+        split = urlsplit(self.path)
+        query = parse_qs(split.query)
+        path = unquote(split.path)
+        try:
+            body = self.read_body() if method in ("POST", "PUT") else {}
+            if path.startswith("/_test/"):
+                status, payload = self.test_control(method, path, body)
+                self.send_json(status, payload)
+                return
+            with LOCK:
+                state.stats["requests"] += 1
+            if self.apply_fault(path):
+                return
+            if method == "GET" and query.get("list", [""])[0] == "true":
+                method = "LIST"
+            if not path.startswith("/v1/"):
+                raise VaultError(404, [])
+            status, payload = self.route(method, path[4:], query, body)
+            self.send_json(status, payload)
+        except VaultError as e:
+            self.send_json(e.status, e.body if e.body is not None else {"errors": e.errors})
+        except (ValueError, KeyError, TypeError) as e:
+            self.send_json(400, {"errors": [str(e)]})
+
+    def apply_fault(self, path):
+        state = self.server.state
+        with LOCK:
+            fault = dict(state.fault)
+            mode = fault.get("mode", "none")
+            if mode == "none" or not path.startswith("/v1/" + fault.get("path", "")):
+                return False
+            if "count" in fault:
+                state.fault["count"] -= 1
+                if state.fault["count"] <= 0:
+                    state.fault = {"mode": "none"}
+        if mode == "sealed":
+            self.send_json(503, {"errors": ["Vault is sealed"]})
+        elif mode == "429":
+            self.send_json(429, {"errors": ["request rate limit exceeded"]})
+        elif mode == "500":
+            self.send_json(500, {"errors": ["internal error"]})
+        elif mode == "502":
+            self.send_json(502, {"errors": ["bad gateway"]})
+        elif mode == "412":
+            self.send_json(412, {"errors": ["required index state not present"]})
+        elif mode == "malformed":
+            data = b'{"data": {"data": {"value": '
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        elif mode == "drop":
+            self.close_connection = True
+            self.connection.shutdown(2)
+        elif mode == "slow":
+            state.fault_release.wait(float(fault.get("delay", 30)))
+            self.close_connection = True
+            return True
+        else:
+            return False
+        return True
+
+    def test_control(self, method, path, body):
+        state = self.server.state
+        with LOCK:
+            if path == "/_test/clock/advance" and method == "POST":
+                CLOCK.now += float(body.get("seconds", 0))
+                return 200, {"now": CLOCK.now}
+            if path == "/_test/fault" and method == "POST":
+                mode = body.get("mode", "none")
+                state.fault = {"mode": mode}
+                for key in ("count", "path", "delay"):
+                    if key in body:
+                        state.fault[key] = body[key]
+                if mode == "none":
+                    state.fault_release.set()
+                else:
+                    state.fault_release = threading.Event()
+                return 200, {"fault": state.fault}
+            if path == "/_test/stats":
+                return 200, dict(state.stats)
+            if path == "/_test/revoke" and method == "POST":
+                state.tokens.pop(body.get("token", ""), None)
+                return 204, None
+        raise VaultError(404, ["unknown test control"])
+
+    # ---- auth ----
+    def token(self, ns):
+        """The calling token, or 403 as Vault answers for a missing, expired or revoked one."""
+        token_id = self.headers.get("X-Vault-Token")
+        if not token_id:
+            auth = self.headers.get("Authorization", "")
+            if auth.startswith("Bearer "):
+                token_id = auth[7:]
+        record = self.server.state.tokens.get(token_id or "")
+        if record is None:
+            raise permission_denied()
+        if record["expire"] is not None and CLOCK.now >= record["expire"]:
+            self.server.state.tokens.pop(token_id, None)
+            raise permission_denied()
+        if record["ns"] != ns.path and "root" not in record["policies"]:
+            raise permission_denied()
+        return record
+
+    def require(self, ns, token, path, capability):
+        caps = capabilities_for(ns, token["policies"], path)
+        if "root" in caps:
+            return
+        if "deny" in caps or capability not in caps:
+            raise permission_denied()
+
+    def namespace(self):
+        ns_path = normalize_ns(self.headers.get("X-Vault-Namespace"))
+        ns = self.server.state.namespaces.get(ns_path)
+        if ns is None:
+            raise VaultError(404, ["no handler for route; namespace not found"])
+        return ns
+
+    def auth_block(self, record, warnings=None):
+        return {"client_token": record["id"], "accessor": record["accessor"],
+                "policies": record["policies"],
+                "token_policies": record["policies"], "metadata": record["meta"],
+                "lease_duration": record["ttl"], "renewable": record["renewable"],
+                "entity_id": record["entity_id"], "token_type": "service", "orphan": True,
+                "mfa_requirement": None, "num_uses": 0}
+
+    def route(self, method, path, query, body):
+        state = self.server.state
+        with LOCK:
+            ns = self.namespace()
+            if path == "auth/approle/login" and method in ("POST", "PUT"):
+                return self.approle_login(ns, body)
+            if path.startswith("auth/token/"):
+                return self.token_endpoint(ns, method, path[len("auth/token/"):], body)
+            token = self.token(ns)
+            if path.startswith("auth/approle/role/"):
+                return self.approle_admin(ns, token, method, path, body)
+            if path.startswith("sys/"):
+                return self.sys_endpoint(ns, token, method, path[4:], body)
+            if path.startswith("sys/auth/"):
+                return 204, None
+            mount, _, rest = path.partition("/")
+            if mount in ns.kv:
+                return self.kv(ns, token, mount, method, rest, query, body)
+        raise VaultError(404, ["no handler for route \"%s\". route entry not found." % path])
+
+    def approle_login(self, ns, body):
+        state = self.server.state
+        role_id = str(body.get("role_id", ""))
+        secret_id = str(body.get("secret_id", ""))
+        for name, role in ns.roles.items():
+            matched = any(secrets.compare_digest(secret_id.encode(), known.encode())
+                          for known in role["secret_ids"])
+            if secrets.compare_digest(role["role_id"].encode(), role_id.encode()) and matched:
+                state.stats["logins"] += 1
+                record = state.add_token(
+                    "hvs." + secrets.token_urlsafe(18), ["default"] + role["token_policies"],
+                    ns.path, role["token_ttl"], role["token_max_ttl"], True,
+                    "auth/approle/login", "approle", {"role_name": name})
+                return 200, self.envelope(auth=self.auth_block(record))
+        state.stats["failed_logins"] += 1
+        raise VaultError(400, ["invalid role or secret ID"])
+
+    def approle_admin(self, ns, token, method, path, body):
+        rest = path[len("auth/approle/role/"):]
+        name, _, sub = rest.partition("/")
+        self.require(ns, token, path, "update" if method in ("POST", "PUT") else "read")
+        if sub == "" and method in ("POST", "PUT"):
+            role = ns.roles.setdefault(name, {"role_id": str(uuid.uuid4()), "secret_ids": set()})
+            policies = body.get("token_policies", body.get("policies", []))
+            if isinstance(policies, str):
+                policies = [p for p in policies.split(",") if p]
+            role["token_policies"] = list(policies)
+            role["token_ttl"] = parse_duration(body.get("token_ttl"), 2764800)
+            role["token_max_ttl"] = parse_duration(body.get("token_max_ttl"), 0)
+            if "role_id" in body:
+                role["role_id"] = str(body["role_id"])
+            return 204, None
+        role = ns.roles.get(name)
+        if role is None:
+            raise VaultError(404, [])
+        if sub == "":
+            return 200, self.envelope(data={
+                "token_policies": role["token_policies"], "token_ttl": role["token_ttl"],
+                "token_max_ttl": role["token_max_ttl"], "bind_secret_id": True})
+        if sub == "role-id":
+            if method in ("POST", "PUT"):
+                role["role_id"] = str(body["role_id"])
+                return 204, None
+            return 200, self.envelope(data={"role_id": role["role_id"]})
+        if sub in ("secret-id", "custom-secret-id") and method in ("POST", "PUT"):
+            secret_id = str(body.get("secret_id") or uuid.uuid4())
+            role["secret_ids"].add(secret_id)
+            return 200, self.envelope(data={
+                "secret_id": secret_id, "secret_id_accessor": str(uuid.uuid4()),
+                "secret_id_ttl": 0, "secret_id_num_uses": 0})
+        raise VaultError(405, ["unsupported operation"])
+
+    def token_endpoint(self, ns, method, op, body):
+        state = self.server.state
+        token = self.token(ns)
+        now = CLOCK.now
+        if op == "lookup-self" and method == "GET":
+            state.stats["lookups"] += 1
+            ttl = 0 if token["expire"] is None else int(token["expire"] - now)
+            expire_time = None if token["expire"] is None else CLOCK.rfc3339(token["expire"])
+            return 200, self.envelope(data={
+                "accessor": token["accessor"], "creation_time": int(token["creation_time"]),
+                "creation_ttl": token["creation_ttl"], "display_name": token["display_name"],
+                "entity_id": token["entity_id"], "expire_time": expire_time,
+                "explicit_max_ttl": 0, "id": token["id"],
+                "issue_time": CLOCK.rfc3339(token["issue_time"]), "meta": token["meta"],
+                "num_uses": 0, "orphan": True, "path": token["path"],
+                "policies": token["policies"], "renewable": token["renewable"], "ttl": ttl,
+                "type": "service"})
+        if op == "renew-self" and method in ("POST", "PUT"):
+            if not token["renewable"]:
+                raise VaultError(400, ["lease is not renewable"])
+            increment = parse_duration(body.get("increment"), 0) or token["creation_ttl"]
+            warnings = None
+            ttl = increment
+            if token["max_expire"] is not None and now + ttl > token["max_expire"]:
+                ttl = max(0, int(token["max_expire"] - now))
+                warnings = ["TTL of \"%s\" exceeded the effective max_ttl of \"%s\"; TTL value "
+                            "is capped accordingly" % (go_duration(increment), go_duration(ttl))]
+            token["ttl"] = ttl
+            token["expire"] = now + ttl
+            state.stats["renewals"] += 1
+            return 200, self.envelope(auth=self.auth_block(token), warnings=warnings)
+        if op == "revoke-self" and method in ("POST", "PUT"):
+            state.tokens.pop(token["id"], None)
+            return 204, None
+        if op == "create" and method in ("POST", "PUT"):
+            self.require(ns, token, "auth/token/create", "update")
+            ttl = parse_duration(body.get("ttl"), 2764800)
+            max_ttl = parse_duration(body.get("explicit_max_ttl"), 0)
+            record = state.add_token(str(body.get("id") or "hvs." + secrets.token_urlsafe(18)),
+                                     ["default"] + list(body.get("policies", [])), ns.path, ttl,
+                                     max_ttl, bool(body.get("renewable", True)),
+                                     "auth/token/create", "token", body.get("meta"))
+            return 200, self.envelope(auth=self.auth_block(record))
+        raise VaultError(405, ["unsupported operation"])
+
+    def sys_endpoint(self, ns, token, method, op, body):
+        state = self.server.state
+        for prefix in ("policy/", "policies/acl/"):
+            if op.startswith(prefix):
+                name = op[len(prefix):]
+                self.require(ns, token, "sys/" + op, "update" if method in ("POST", "PUT")
+                             else "read")
+                if method in ("POST", "PUT"):
+                    text = body.get("policy", "")
+                    if isinstance(text, str) and re.fullmatch(r"[A-Za-z0-9+/=\s]+", text) and \
+                            "path" not in text:
+                        text = base64.b64decode(text).decode()
+                    ns.policies[name] = parse_policy_hcl(text)
+                    ns.policy_text[name] = text
+                    return 204, None
+                if method == "DELETE":
+                    ns.policies.pop(name, None)
+                    return 204, None
+                if name not in ns.policy_text:
+                    raise VaultError(404, [])
+                return 200, self.envelope(data={"name": name, "rules": ns.policy_text[name],
+                                                "policy": ns.policy_text[name]})
+        if op.startswith("namespaces/") and method in ("POST", "PUT"):
+            self.require(ns, token, "sys/" + op, "update")
+            child = normalize_ns(ns.path + op[len("namespaces/"):])
+            state.namespaces.setdefault(child, Namespace(child))
+            return 200, self.envelope(data={"path": child, "id": secrets.token_hex(3)})
+        if op.startswith("auth/") and method in ("POST", "PUT"):
+            return 204, None  # approle is always enabled
+        if op.startswith("mounts/") and method in ("POST", "PUT"):
+            self.require(ns, token, "sys/" + op, "update")
+            ns.kv.setdefault(op[len("mounts/"):].strip("/"), {})
+            return 204, None
+        raise VaultError(404, ["unsupported path"])
+
+    # ---- KV v2 ----
+    def kv(self, ns, token, mount, method, rest, query, body):
+        store = ns.kv[mount]
+        op, _, path = rest.partition("/")
+        full = "%s/%s/%s" % (mount, op, path)
+        if op == "data":
+            path = path.strip("/")
+            if method == "GET":
+                self.require(ns, token, full, "read")
+                return self.kv_read(store, path, query)
+            if method in ("POST", "PUT"):
+                self.require(ns, token, full, "update" if path in store else "create")
+                return self.kv_write(store, path, body)
+            if method == "DELETE":
+                self.require(ns, token, full, "delete")
+                secret = store.get(path)
+                if secret and secret["current_version"]:
+                    v = secret["versions"].get(secret["current_version"])
+                    if v and not v["deletion_time"]:
+                        v["deletion_time"] = CLOCK.rfc3339()
+                return 204, None
+        if op == "metadata":
+            if method == "LIST":
+                # Vault adds the trailing slash to a LIST path before the ACL check.
+                self.require(ns, token, full if full.endswith("/") else full + "/", "list")
+                return self.kv_list(store, path)
+            path = path.strip("/")
+            if method == "GET":
+                self.require(ns, token, full, "read")
+                return self.kv_metadata(store, path)
+            if method == "DELETE":
+                self.require(ns, token, full, "delete")
+                store.pop(path, None)
+                return 204, None
+        if op in ("delete", "undelete", "destroy") and method in ("POST", "PUT"):
+            self.require(ns, token, full, "update")
+            secret = store.get(path.strip("/"))
+            for n in body.get("versions", []):
+                v = secret["versions"].get(int(n)) if secret else None
+                if v is None:
+                    continue
+                if op == "delete":
+                    v["deletion_time"] = v["deletion_time"] or CLOCK.rfc3339()
+                elif op == "undelete" and not v["destroyed"]:
+                    v["deletion_time"] = ""
+                elif op == "destroy":
+                    v["destroyed"] = True
+                    v["data"] = None
+            return 204, None
+        raise VaultError(405, ["unsupported operation"])
+
+    @staticmethod
+    def version_metadata(secret, n):
+        v = secret["versions"][n]
+        return {"created_time": v["created_time"], "custom_metadata": secret["custom_metadata"],
+                "deletion_time": v["deletion_time"], "destroyed": v["destroyed"], "version": n}
+
+    def kv_read(self, store, path, query):
+        secret = store.get(path)
+        if secret is None or not secret["versions"]:
+            raise VaultError(404, [])
+        n = int(query.get("version", ["0"])[0] or 0) or secret["current_version"]
+        if n not in secret["versions"]:
+            raise VaultError(404, [])
+        v = secret["versions"][n]
+        meta = self.version_metadata(secret, n)
+        if v["deletion_time"] or v["destroyed"]:
+            # Vault answers 404 with the version's metadata and null data.
+            raise VaultError(404, [], body=self.envelope(data={"data": None, "metadata": meta}))
+        return 200, self.envelope(data={"data": v["data"], "metadata": meta})
+
+    def kv_write(self, store, path, body):
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise VaultError(400, ["no data provided"])
+        options = body.get("options") or {}
+        secret = store.get(path)
+        current = secret["current_version"] if secret else 0
+        if "cas" in options and int(options["cas"]) != current:
+            raise VaultError(400, ["check-and-set parameter did not match the current version"])
+        now = CLOCK.rfc3339()
+        if secret is None:
+            secret = {"versions": {}, "current_version": 0, "oldest_version": 0,
+                      "created_time": now, "updated_time": now, "custom_metadata": None,
+                      "max_versions": 0, "cas_required": False}
+            store[path] = secret
+        n = current + 1
+        secret["versions"][n] = {"data": data, "created_time": now, "deletion_time": "",
+                                 "destroyed": False}
+        secret["current_version"] = n
+        secret["updated_time"] = now
+        while len(secret["versions"]) > 10:
+            oldest = min(secret["versions"])
+            del secret["versions"][oldest]
+        secret["oldest_version"] = min(secret["versions"]) if len(secret["versions"]) > 1 and \
+            min(secret["versions"]) > 1 else 0
+        meta = self.version_metadata(secret, n)
+        return 200, self.envelope(data=meta)
+
+    def kv_metadata(self, store, path):
+        secret = store.get(path)
+        if secret is None:
+            raise VaultError(404, [])
+        versions = {str(n): {"created_time": v["created_time"], "deletion_time": v["deletion_time"],
+                             "destroyed": v["destroyed"]} for n, v in secret["versions"].items()}
+        return 200, self.envelope(data={
+            "cas_required": secret["cas_required"], "created_time": secret["created_time"],
+            "current_version": secret["current_version"], "delete_version_after": "0s",
+            "max_versions": secret["max_versions"], "oldest_version": secret["oldest_version"],
+            "updated_time": secret["updated_time"], "custom_metadata": secret["custom_metadata"],
+            "versions": versions})
+
+    def kv_list(self, store, path):
+        prefix = path.strip("/")
+        prefix = prefix + "/" if prefix else ""
+        keys = set()
+        for name in store:
+            if name.startswith(prefix):
+                rest = name[len(prefix):]
+                head, slash, _ = rest.partition("/")
+                keys.add(head + "/" if slash else head)
+        if not keys:
+            raise VaultError(404, [])
+        return 200, self.envelope(data={"keys": sorted(keys)})
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--root-token", default=os.environ.get("VAULT_TEST_ROOT_TOKEN", "root"))
+    args = parser.parse_args()
+    server = Server(("127.0.0.1", args.port), Handler)
+    server.state = State(args.root_token)
+    print(server.server_address[1], flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
