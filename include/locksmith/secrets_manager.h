@@ -83,8 +83,8 @@ class SecretsManager {
  public:
   virtual ~SecretsManager() = default;
 
-  // The current value. Errors: those of the provider, kFailedPrecondition when the breaker is
-  // open and there is no value young enough to serve.
+  // The current value. Errors: those of the provider, kUnavailable when the breaker is open and
+  // there is no value young enough to serve (see docs/runtime.md).
   virtual Result<SecretValue> Get(std::string_view ref) = 0;
   // A specific version or stage (cached too), with its version info.
   virtual Result<Secret> GetVersion(std::string_view ref, const VersionSelector& selector) = 0;

@@ -1,0 +1,25 @@
+// JSON for a secret with its value, shaped like AWS GetSecretValue. Shared by the agent and
+// `locksmith get --json`. The document is built straight into a SecretValue (no nlohmann::json
+// or std::string holding the value is left behind).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "locksmith/provider.h"
+#include "locksmith/secret_value.h"
+
+namespace locksmith::internal {
+
+// "AWSCURRENT", "AWSPREVIOUS", "AWSPENDING".
+std::string_view AwsStageLabel(Stage stage);
+
+// Seconds since the epoch, with milliseconds as the fraction (as the AWS API writes dates).
+double EpochSeconds(std::chrono::system_clock::time_point time);
+
+// {"ARN"?, "Name", "VersionId", "SecretString", "VersionStages", "CreatedDate"}; "ARN" only when
+// `arn` is not empty.
+SecretValue SecretToJson(const Secret& secret, std::string_view arn);
+
+}  // namespace locksmith::internal

@@ -1,0 +1,38 @@
+// Development secrets for a fresh local store, so `locksmith agent` serves something at once.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include "locksmith/commands.h"
+#include "locksmith/log.h"
+#include "locksmith/rotate.h"
+
+namespace locksmith {
+
+std::vector<SeedSpec> DevelopmentSeeds() {
+  return {{"db-encryption-key", 32},
+          {"jwt-secret", 64},
+          {"database-password", 24},
+          {"redis-password", 24},
+          {"alchemy-api-key", 32}};
+}
+
+Result<std::vector<std::string>> SeedDevelopmentSecrets(Provider& provider, Random& random,
+                                                        std::string_view app_env) {
+  std::vector<std::string> seeded;
+  if (provider.Kind() != "local" || app_env == "production") {
+    return seeded;
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(std::vector<std::string> existing, provider.List(""));
+  if (!existing.empty()) {
+    return seeded;
+  }
+  for (const SeedSpec& seed : DevelopmentSeeds()) {
+    LOCKSMITH_RETURN_IF_ERROR(RotateSecret(provider, random, seed.name, seed.bytes));
+    seeded.emplace_back(seed.name);
+  }
+  Logger()->info("seeded {} development secrets: {}", seeded.size(), fmt::join(seeded, ", "));
+  return seeded;
+}
+
+}  // namespace locksmith

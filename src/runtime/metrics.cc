@@ -1,0 +1,181 @@
+// The Prometheus implementation of Metrics (prometheus-cpp core). Cache hit/miss counters are
+// sharded per thread and summed when scraped; everything else lives in the registry.
+#include "locksmith/metrics.h"
+
+#include <prometheus/collectable.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <atomic>
+#include <exception>
+
+#include "locksmith/log.h"
+#include "runtime/sharded_lock.h"
+
+namespace locksmith {
+namespace {
+
+// Counters written on the hot path: each thread adds to its own cache line.
+class ShardedCounters final : public prometheus::Collectable {
+ public:
+  void AddHit() { Slot().hits.fetch_add(1, std::memory_order_relaxed); }
+  void AddMiss() { Slot().misses.fetch_add(1, std::memory_order_relaxed); }
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::uint64_t hits = 0;
+    std::uint64_t misses = 0;
+    for (const auto& shard : shards_) {
+      hits += shard.hits.load(std::memory_order_relaxed);
+      misses += shard.misses.load(std::memory_order_relaxed);
+    }
+    return {
+        Family("secrets_manager_cache_hits_total", "Cache hits (Get served from the cache).", hits),
+        Family("secrets_manager_cache_misses_total",
+               "Cache misses (Get that had to ask the back end).", misses)};
+  }
+
+ private:
+  struct alignas(128) Shard {
+    std::atomic<std::uint64_t> hits{0};
+    std::atomic<std::uint64_t> misses{0};
+  };
+
+  Shard& Slot() { return shards_[internal::ThisThreadSlot()]; }
+
+  static prometheus::MetricFamily Family(std::string name, std::string help, std::uint64_t value) {
+    prometheus::ClientMetric metric;
+    metric.counter.value = static_cast<double>(value);
+    return prometheus::MetricFamily{
+        std::move(name), std::move(help), prometheus::MetricType::Counter, {metric}};
+  }
+
+  std::array<Shard, internal::kReaderSlots> shards_;
+};
+
+// Logs and swallows anything prometheus-cpp throws: metrics must never fail a caller.
+template <typename Fn>
+void Guarded(const char* what, Fn&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    Logger()->error("metrics: {} failed: {}", what, e.what());
+  } catch (...) {
+    Logger()->error("metrics: {} failed", what);
+  }
+}
+
+class PrometheusMetrics final : public Metrics {
+ public:
+  PrometheusMetrics()
+      : registry_(std::make_shared<prometheus::Registry>()),
+        backend_requests_(prometheus::BuildCounter()
+                              .Name("secrets_manager_backend_requests_total")
+                              .Help("Calls to the secrets back end.")
+                              .Register(*registry_)),
+        backend_latency_(prometheus::BuildHistogram()
+                             .Name("secrets_manager_backend_latency_seconds")
+                             .Help("Latency of calls to the secrets back end.")
+                             .Register(*registry_)),
+        breaker_state_(prometheus::BuildGauge()
+                           .Name("secrets_manager_circuit_breaker_state")
+                           .Help("Circuit breaker state: 0 closed, 1 open, 2 half-open.")
+                           .Register(*registry_)),
+        secret_age_(prometheus::BuildGauge()
+                        .Name("secrets_manager_secret_age_days")
+                        .Help("Age of the current version of a secret, in days.")
+                        .Register(*registry_)),
+        refresh_failures_(prometheus::BuildCounter()
+                              .Name("secrets_manager_refresh_failures_total")
+                              .Help("Failed refreshes of a cached secret.")
+                              .Register(*registry_)),
+        stale_served_(prometheus::BuildCounter()
+                          .Name("secrets_manager_stale_served_total")
+                          .Help("Values served past their TTL because the back end failed.")
+                          .Register(*registry_)),
+        decryption_failures_(prometheus::BuildCounter()
+                                 .Name("secrets_manager_decryption_failures_total")
+                                 .Help("Failed decryptions, by key.")
+                                 .Register(*registry_)) {}
+
+  std::string RenderText() const override {
+    std::string text;
+    Guarded("render", [&] {
+      auto families = registry_->Collect();
+      for (auto& family : hot_.Collect()) {
+        families.push_back(std::move(family));
+      }
+      text = prometheus::TextSerializer().Serialize(families);
+    });
+    return text;
+  }
+
+  void RecordBackendCall(std::string_view backend, std::string_view operation, bool success,
+                         double latency_seconds) override {
+    Guarded("backend call", [&] {
+      const std::string b(backend);
+      const std::string op(operation);
+      backend_requests_
+          .Add({{"backend", b}, {"operation", op}, {"result", success ? "success" : "failure"}})
+          .Increment();
+      backend_latency_.Add({{"backend", b}, {"operation", op}}, LatencyBuckets())
+          .Observe(latency_seconds);
+    });
+  }
+
+  void RecordCacheHit() override { hot_.AddHit(); }
+  void RecordCacheMiss() override { hot_.AddMiss(); }
+
+  void RecordRefreshFailure(std::string_view secret) override {
+    Guarded("refresh failure", [&] {
+      refresh_failures_.Add({{"secret", std::string(secret)}}).Increment();
+    });
+  }
+  void RecordStaleServed(std::string_view secret) override {
+    Guarded("stale served", [&] {
+      stale_served_.Add({{"secret", std::string(secret)}}).Increment();
+    });
+  }
+  void SetBreakerState(std::string_view backend, int state) override {
+    Guarded("breaker state", [&] {
+      breaker_state_.Add({{"backend", std::string(backend)}}).Set(state);
+    });
+  }
+  void SetSecretAgeDays(std::string_view secret, double days) override {
+    Guarded("secret age", [&] { secret_age_.Add({{"secret", std::string(secret)}}).Set(days); });
+  }
+  void RecordDecryptionFailure(std::string_view key) override {
+    Guarded("decryption failure", [&] {
+      decryption_failures_.Add({{"key", std::string(key)}}).Increment();
+    });
+  }
+
+ private:
+  // Up to 10 s, dense around the usual p95 alert thresholds (100 ms - 1 s).
+  static const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
+    static const prometheus::Histogram::BucketBoundaries buckets{
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+    return buckets;
+  }
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& backend_requests_;
+  prometheus::Family<prometheus::Histogram>& backend_latency_;
+  prometheus::Family<prometheus::Gauge>& breaker_state_;
+  prometheus::Family<prometheus::Gauge>& secret_age_;
+  prometheus::Family<prometheus::Counter>& refresh_failures_;
+  prometheus::Family<prometheus::Counter>& stale_served_;
+  prometheus::Family<prometheus::Counter>& decryption_failures_;
+  ShardedCounters hot_;
+};
+
+}  // namespace
+
+std::unique_ptr<Metrics> Metrics::Create() { return std::make_unique<PrometheusMetrics>(); }
+
+}  // namespace locksmith

@@ -1,0 +1,147 @@
+#include "runtime/secret_cache.h"
+
+namespace locksmith::internal {
+
+std::string VersionKey(std::string_view ref, const VersionSelector& selector) {
+  std::string key(ref);
+  key += '\x1f';
+  if (!selector.version_id.empty()) {
+    key += "id:";
+    key += selector.version_id;
+  } else {
+    key += "stage:";
+    key += StageName(selector.stage);
+  }
+  return key;
+}
+
+Secret CloneSecret(const Secret& secret) {
+  return Secret{secret.name, secret.version, secret.value.Clone()};
+}
+
+SecretCache::Entry* SecretCache::FindLocked(std::string_view key) const {
+  auto pos = index_.Find(key, KeyAt());
+  return pos ? entries_[*pos].get() : nullptr;
+}
+
+template <typename CopyOut>
+LookupResult SecretCache::Lookup(std::string_view key, TimePoint now, CopyOut&& copy_out) {
+  auto& slot = lock_.ReaderSlot();
+  std::lock_guard lock(slot.mu);
+  Entry* found = FindLocked(key);
+  if (found == nullptr) {
+    return {Freshness::kAbsent, false};
+  }
+  Entry& entry = *found;
+  if (now >= entry.expires_at) {
+    return {Freshness::kExpired, false};
+  }
+  ++slot.hits;
+  copy_out(entry.secret);
+  bool claimed = false;
+  // Load first so that, once claimed, hits only read the flag's cache line.
+  if (now >= entry.refresh_at && !entry.refresh_claimed.load(std::memory_order_relaxed)) {
+    claimed = !entry.refresh_claimed.exchange(true, std::memory_order_relaxed);
+  }
+  return {Freshness::kFresh, claimed};
+}
+
+LookupResult SecretCache::LookupValue(std::string_view key, TimePoint now, SecretValue& out) {
+  return Lookup(key, now, [&out](const Secret& s) { out = s.value.Clone(); });
+}
+
+LookupResult SecretCache::LookupSecret(std::string_view key, TimePoint now, Secret& out) {
+  return Lookup(key, now, [&out](const Secret& s) { out = CloneSecret(s); });
+}
+
+bool SecretCache::Store(const std::string& key, const EntrySpec& spec, Secret secret, TimePoint now,
+                        std::chrono::nanoseconds ttl, double refresh_ahead) {
+  auto entry = std::make_unique<Entry>();
+  entry->key = key;
+  entry->spec = spec;
+  entry->secret = std::move(secret);
+  entry->fetched_at = now;
+  entry->expires_at = now + ttl;
+  entry->refresh_at =
+      now + std::chrono::duration_cast<std::chrono::nanoseconds>(ttl * refresh_ahead);
+  std::unique_ptr<Entry> old;  // destroyed (wiped) outside the lock
+  bool changed = false;
+  {
+    WriterGuard guard(lock_);
+    auto pos = index_.Find(key, KeyAt());
+    if (!pos) {
+      entries_.push_back(std::move(entry));
+      index_.Insert(key, static_cast<std::uint32_t>(entries_.size() - 1));
+    } else {
+      auto& slot = entries_[*pos];
+      changed = slot->secret.version.version_id != entry->secret.version.version_id;
+      old = std::exchange(slot, std::move(entry));
+    }
+  }
+  return changed;
+}
+
+std::optional<Secret> SecretCache::LookupStale(std::string_view key, TimePoint now,
+                                               std::chrono::nanoseconds max_staleness) {
+  auto& slot = lock_.ReaderSlot();
+  std::lock_guard lock(slot.mu);
+  Entry* entry = FindLocked(key);
+  if (entry == nullptr || now - entry->fetched_at > max_staleness) {
+    return std::nullopt;
+  }
+  return CloneSecret(entry->secret);
+}
+
+std::optional<TimePoint> SecretCache::FetchedAt(std::string_view key) {
+  auto& slot = lock_.ReaderSlot();
+  std::lock_guard lock(slot.mu);
+  Entry* entry = FindLocked(key);
+  if (entry == nullptr) {
+    return std::nullopt;
+  }
+  return entry->fetched_at;
+}
+
+std::optional<EntrySpec> SecretCache::SpecFor(std::string_view key) {
+  auto& slot = lock_.ReaderSlot();
+  std::lock_guard lock(slot.mu);
+  Entry* entry = FindLocked(key);
+  if (entry == nullptr) {
+    return std::nullopt;
+  }
+  return entry->spec;
+}
+
+void SecretCache::ReleaseClaim(std::string_view key) {
+  auto& slot = lock_.ReaderSlot();
+  std::lock_guard lock(slot.mu);
+  if (Entry* entry = FindLocked(key)) {
+    entry->refresh_claimed.store(false, std::memory_order_relaxed);
+  }
+}
+
+std::vector<DueEntry> SecretCache::ClaimDue(TimePoint now) {
+  std::vector<DueEntry> due;
+  auto& slot = lock_.ReaderSlot();
+  std::lock_guard lock(slot.mu);
+  for (auto& entry : entries_) {
+    if (now >= entry->refresh_at && !entry->refresh_claimed.exchange(true)) {
+      due.push_back({entry->key, entry->spec});
+    }
+  }
+  return due;
+}
+
+bool SecretCache::Contains(std::string_view key) {
+  auto& slot = lock_.ReaderSlot();
+  std::lock_guard lock(slot.mu);
+  return FindLocked(key) != nullptr;
+}
+
+std::size_t SecretCache::size() {
+  auto& slot = lock_.ReaderSlot();
+  std::lock_guard lock(slot.mu);
+  return entries_.size();
+}
+
+}  // namespace locksmith::internal

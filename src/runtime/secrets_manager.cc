@@ -1,0 +1,371 @@
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
+
+#include "locksmith/log.h"
+#include "locksmith/naming.h"
+#include "runtime/backoff.h"
+#include "runtime/secrets_manager_impl.h"
+
+namespace locksmith {
+namespace internal {
+namespace {
+
+using std::chrono::steady_clock;
+
+// Between stale-value warnings while the breaker is closed (while it is open: once per opening).
+constexpr auto kStaleWarningInterval = std::chrono::minutes(1);
+
+// How often the background thread looks for due entries: a tenth of the TTL, at most 1 s.
+std::chrono::nanoseconds RefreshPeriod(const CacheOptions& cache) {
+  auto period = std::chrono::duration_cast<std::chrono::nanoseconds>(cache.ttl) / 10;
+  return std::clamp<std::chrono::nanoseconds>(period, std::chrono::milliseconds(1),
+                                              std::chrono::seconds(1));
+}
+
+Result<EntrySpec> SpecForRef(std::string_view ref, const VersionSelector& selector,
+                             bool versioned) {
+  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef parsed, ParseSecretRef(ref));
+  return EntrySpec{std::move(parsed.name), std::move(parsed.field), selector, versioned};
+}
+
+Result<void> ValidateOptions(const SecretsManagerOptions& o) {
+  auto bad = [](std::string what) {
+    return MakeError(ErrorCode::kInvalidArgument, std::move(what));
+  };
+  if (o.cache.ttl <= std::chrono::milliseconds(0)) {
+    return bad("cache ttl must be positive");
+  }
+  if (!(o.cache.ttl_jitter >= 0.0 && o.cache.ttl_jitter < 1.0)) {
+    return bad("cache ttl_jitter must be in [0, 1)");
+  }
+  if (!(o.cache.refresh_ahead > 0.0 && o.cache.refresh_ahead <= 1.0)) {
+    return bad("cache refresh_ahead must be in (0, 1]");
+  }
+  if (o.cache.max_staleness < std::chrono::milliseconds(0)) {
+    return bad("cache max_staleness must not be negative");
+  }
+  if (o.retry.max_attempts < 1) {
+    return bad("retry max_attempts must be at least 1");
+  }
+  if (o.retry.base_delay < std::chrono::milliseconds(0) ||
+      o.retry.max_delay < std::chrono::milliseconds(0)) {
+    return bad("retry delays must not be negative");
+  }
+  if (o.breaker.failure_threshold < 1) {
+    return bad("breaker failure_threshold must be at least 1");
+  }
+  if (o.breaker.open_duration < std::chrono::milliseconds(0)) {
+    return bad("breaker open_duration must not be negative");
+  }
+  return OkResult();
+}
+
+}  // namespace
+
+SecretsManagerImpl::SecretsManagerImpl(const SecretsManagerOptions& options, ProviderPtr provider,
+                                       Clock& clock, Random& random, Metrics* metrics)
+    : options_(options),
+      provider_(std::move(provider)),
+      backend_(provider_->Kind()),
+      clock_(clock),
+      random_(random),
+      metrics_(metrics),
+      breaker_(options.breaker, clock),
+      subscribers_(SubscriberRegistry::Make()),
+      worker_([this](const std::string& key) { RefreshKey(key); }, [this] { RefreshDue(); },
+              RefreshPeriod(options.cache), options.background_refresh) {
+  PublishBreakerState();
+}
+
+SecretsManagerImpl::~SecretsManagerImpl() { worker_.Stop(); }
+
+Result<SecretValue> SecretsManagerImpl::Get(std::string_view ref) {
+  // Hot path: one uncontended per-thread lock, one lookup, one copy.
+  SecretValue value;
+  const LookupResult hit = cache_.LookupValue(ref, clock_.Now(), value);
+  if (hit.freshness == Freshness::kFresh) {
+    if (metrics_ != nullptr) {
+      metrics_->RecordCacheHit();
+    }
+    if (hit.refresh_claimed) {
+      ScheduleRefresh(ref);
+    }
+    return value;
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(EntrySpec spec, SpecForRef(ref, VersionSelector::Current(), false));
+  misses_.fetch_add(1, std::memory_order_relaxed);
+  if (metrics_ != nullptr) {
+    metrics_->RecordCacheMiss();
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(Secret secret, LoadOrStale(std::string(ref), spec));
+  return std::move(secret.value);
+}
+
+Result<Secret> SecretsManagerImpl::GetVersion(std::string_view ref,
+                                              const VersionSelector& selector) {
+  const std::string key = VersionKey(ref, selector);
+  Secret secret;
+  const LookupResult hit = cache_.LookupSecret(key, clock_.Now(), secret);
+  if (hit.freshness == Freshness::kFresh) {
+    if (metrics_ != nullptr) {
+      metrics_->RecordCacheHit();
+    }
+    if (hit.refresh_claimed) {
+      ScheduleRefresh(key);
+    }
+    return secret;
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(EntrySpec spec, SpecForRef(ref, selector, true));
+  misses_.fetch_add(1, std::memory_order_relaxed);
+  if (metrics_ != nullptr) {
+    metrics_->RecordCacheMiss();
+  }
+  return LoadOrStale(key, spec);
+}
+
+Result<SecretValue> SecretsManagerImpl::Refresh(std::string_view ref) {
+  LOCKSMITH_ASSIGN_OR_RETURN(EntrySpec spec, SpecForRef(ref, VersionSelector::Current(), false));
+  FetchOutcome outcome = Load(std::string(ref), spec, Join::kFresh);
+  if (!outcome.result.ok()) {
+    return std::move(outcome.result).error();
+  }
+  return std::move(outcome.result->value);
+}
+
+SubscriptionPtr SecretsManagerImpl::Subscribe(std::string_view ref, UpdateCallback callback) {
+  class Inert final : public Subscription {};
+  if (auto parsed = ParseSecretRef(ref); !parsed.ok()) {
+    Logger()->warn("subscribe: {}; the subscription will never fire", parsed.error().message);
+    return std::make_unique<Inert>();
+  }
+  SubscriptionPtr handle = subscribers_->Add(std::string(ref), std::move(callback));
+  // Track it: once cached, RefreshDue keeps it fresh even if nobody calls Get.
+  if (auto loaded = Get(ref); !loaded.ok()) {
+    Logger()->warn("subscribe: first fetch of '{}' failed ({}); will retry in the background", ref,
+                   loaded.error().ToString());
+  }
+  return handle;
+}
+
+void SecretsManagerImpl::RefreshDue() {
+  for (const DueEntry& due : cache_.ClaimDue(clock_.Now())) {
+    RefreshKey(due.key);
+  }
+  // Subscribed references whose first fetch failed.
+  for (const std::string& ref : subscribers_->Refs()) {
+    if (cache_.Contains(ref)) {
+      continue;
+    }
+    auto spec = SpecForRef(ref, VersionSelector::Current(), false);
+    if (spec.ok()) {
+      (void)Load(ref, *spec, Join::kJoin);
+    }
+  }
+  PublishBreakerState();
+}
+
+ManagerStatus SecretsManagerImpl::Status() const {
+  ManagerStatus status;
+  status.backend = backend_;
+  status.breaker = breaker_.state();
+  status.cached_entries = cache_.size();
+  status.cache_hits = cache_.hits();
+  status.cache_misses = misses_.load(std::memory_order_relaxed);
+  return status;
+}
+
+void SecretsManagerImpl::RunBackgroundWorkForTest() { worker_.RunQueued(); }
+
+Result<Secret> SecretsManagerImpl::LoadOrStale(const std::string& key, const EntrySpec& spec) {
+  FetchOutcome outcome = Load(key, spec, Join::kJoin);
+  if (outcome.result.ok()) {
+    return std::move(outcome.result);
+  }
+  const ErrorCode code = outcome.result.error().code;
+  if (outcome.breaker_rejected || IsRetryable(code)) {
+    const auto now = clock_.Now();
+    const auto fetched_at = cache_.FetchedAt(key);
+    if (auto stale = cache_.LookupStale(key, now, options_.cache.max_staleness)) {
+      if (metrics_ != nullptr) {
+        metrics_->RecordStaleServed(spec.name);
+      }
+      WarnStaleServed(spec, fetched_at.value_or(now));
+      return std::move(*stale);
+    }
+    if (outcome.breaker_rejected) {
+      return MakeError(ErrorCode::kUnavailable, std::string(kBreakerOpenMessage) +
+                                                    " and no cached value within max staleness");
+    }
+  }
+  return std::move(outcome.result).error();
+}
+
+FetchOutcome SecretsManagerImpl::Load(const std::string& key, const EntrySpec& spec, Join join) {
+  FetchOutcome outcome =
+      flights_.Do(key, join == Join::kJoin, [&] { return FetchAndStore(key, spec); });
+  // Outside every lock and outside the flight, so a callback may call back into the manager.
+  if (outcome.version_changed && !spec.versioned && outcome.result.ok()) {
+    subscribers_->Notify(key, outcome.result->version, outcome.result->value);
+  }
+  return outcome;
+}
+
+FetchOutcome SecretsManagerImpl::FetchAndStore(const std::string& key, const EntrySpec& spec) {
+  FetchOutcome outcome = CallBackend(spec);
+  if (!outcome.result.ok()) {
+    return outcome;
+  }
+  Secret secret = std::move(outcome.result).value();
+  if (!spec.field.empty()) {
+    auto field = ExtractJsonField(secret.value, spec.field);
+    if (!field.ok()) {
+      outcome.result = std::move(field).error();
+      return outcome;
+    }
+    secret.value = std::move(field).value();
+  }
+  secret.name = spec.name;
+  if (!spec.versioned && metrics_ != nullptr &&
+      secret.version.created != std::chrono::system_clock::time_point{}) {
+    const std::chrono::duration<double, std::ratio<86400>> age =
+        clock_.WallNow() - secret.version.created;
+    metrics_->SetSecretAgeDays(spec.name, age.count());
+  }
+  Secret copy = CloneSecret(secret);
+  outcome.version_changed = cache_.Store(key, spec, std::move(secret), clock_.Now(), JitteredTtl(),
+                                         options_.cache.refresh_ahead);
+  outcome.result = std::move(copy);
+  return outcome;
+}
+
+FetchOutcome SecretsManagerImpl::CallBackend(const EntrySpec& spec) {
+  FetchOutcome outcome;
+  const auto admission = breaker_.Allow();
+  if (admission == CircuitBreaker::Admission::kRejected) {
+    outcome.result = MakeError(ErrorCode::kUnavailable, std::string(kBreakerOpenMessage));
+    outcome.breaker_rejected = true;
+    PublishBreakerState();
+    return outcome;
+  }
+  Result<Secret> result = CallProviderOnce(spec);
+  for (int attempt = 1;
+       attempt < options_.retry.max_attempts && !result.ok() && IsRetryable(result.error().code);
+       ++attempt) {
+    clock_.SleepFor(BackoffDelay(options_.retry, attempt, random_));
+    result = CallProviderOnce(spec);
+  }
+  if (!result.ok() && IsRetryable(result.error().code)) {
+    if (breaker_.RecordFailure(admission)) {
+      Logger()->warn(
+          "circuit breaker for back end '{}' opened (last error: {}); failing fast for {} ms",
+          backend_, result.error().ToString(), options_.breaker.open_duration.count());
+    }
+  } else {
+    breaker_.RecordSuccess(admission);
+  }
+  PublishBreakerState();
+  outcome.result = std::move(result);
+  return outcome;
+}
+
+Result<Secret> SecretsManagerImpl::CallProviderOnce(const EntrySpec& spec) {
+  const auto start = clock_.Now();
+  Result<Secret> result = MakeError(ErrorCode::kInternal, "the provider threw an exception");
+  try {
+    result = provider_->Get(spec.name, spec.selector);
+  } catch (...) {
+    // Not the exception's text: it is not ours and might quote what it was parsing.
+    Logger()->error("provider '{}' threw an exception while reading '{}'", backend_, spec.name);
+  }
+  if (metrics_ != nullptr) {
+    const std::chrono::duration<double> latency = clock_.Now() - start;
+    metrics_->RecordBackendCall(backend_, "get", result.ok(), latency.count());
+  }
+  return result;
+}
+
+void SecretsManagerImpl::RefreshKey(const std::string& key) {
+  auto spec = cache_.SpecFor(key);
+  if (!spec) {
+    return;
+  }
+  FetchOutcome outcome = Load(key, *spec, Join::kJoin);
+  if (outcome.result.ok()) {
+    return;
+  }
+  cache_.ReleaseClaim(key);
+  if (metrics_ != nullptr) {
+    metrics_->RecordRefreshFailure(spec->name);
+  }
+  if (outcome.breaker_rejected) {
+    // The breaker-open warning already said it; do not repeat it every period.
+    Logger()->debug("refresh of '{}' skipped: circuit breaker open", spec->name);
+  } else {
+    Logger()->warn("refresh of '{}' failed, keeping the cached value: {}", spec->name,
+                   outcome.result.error().ToString());
+  }
+}
+
+std::chrono::nanoseconds SecretsManagerImpl::JitteredTtl() {
+  constexpr std::uint64_t kSteps = 1'000'000;
+  const double u = static_cast<double>(random_.Uniform(kSteps + 1)) / kSteps;
+  const double factor = 1.0 - options_.cache.ttl_jitter * u;
+  const auto ttl = std::chrono::duration_cast<std::chrono::nanoseconds>(options_.cache.ttl);
+  return std::chrono::nanoseconds(
+      static_cast<std::int64_t>(static_cast<double>(ttl.count()) * factor));
+}
+
+void SecretsManagerImpl::PublishBreakerState() {
+  if (metrics_ != nullptr) {
+    metrics_->SetBreakerState(backend_, static_cast<int>(breaker_.state()));
+  }
+}
+
+void SecretsManagerImpl::WarnStaleServed(const EntrySpec& spec,
+                                         std::chrono::steady_clock::time_point fetched_at) {
+  const auto now = clock_.Now();
+  const BreakerState state = breaker_.state();
+  {
+    std::lock_guard lock(warn_mu_);
+    if (state == BreakerState::kClosed) {
+      if (last_stale_warning_ != steady_clock::time_point{} &&
+          now - last_stale_warning_ < kStaleWarningInterval) {
+        return;
+      }
+    } else {
+      const std::uint64_t opening = breaker_.openings();
+      if (opening == stale_warned_opening_) {
+        return;
+      }
+      stale_warned_opening_ = opening;
+    }
+    last_stale_warning_ = now;
+  }
+  const std::chrono::duration<double> age = now - fetched_at;
+  Logger()->warn(
+      "serving a cached value of '{}' fetched {:.0f} s ago: back end '{}' is "
+      "unavailable (circuit breaker {})",
+      spec.name, age.count(), backend_, BreakerStateName(state));
+}
+
+void SecretsManagerImpl::ScheduleRefresh(std::string_view key) {
+  worker_.Enqueue(std::string(key));
+}
+
+}  // namespace internal
+
+Result<std::unique_ptr<SecretsManager>> SecretsManager::Create(const SecretsManagerOptions& options,
+                                                               ProviderPtr provider, Clock& clock,
+                                                               Random& random, Metrics* metrics) {
+  if (provider == nullptr) {
+    return MakeError(ErrorCode::kInvalidArgument, "a provider is required");
+  }
+  LOCKSMITH_RETURN_IF_ERROR(internal::ValidateOptions(options));
+  std::unique_ptr<SecretsManager> manager = std::make_unique<internal::SecretsManagerImpl>(
+      options, std::move(provider), clock, random, metrics);
+  return manager;
+}
+
+}  // namespace locksmith
