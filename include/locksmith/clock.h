@@ -12,6 +12,9 @@ class Clock {
   virtual ~Clock() = default;
   // Monotonic time, for TTLs, deadlines and breaker windows.
   virtual std::chrono::steady_clock::time_point Now() const = 0;
+  // Monotonic time that may lag Now() by a few milliseconds (the kernel tick) but costs a fifth
+  // as much to read; for hot-path TTL checks, where a few milliseconds do not matter.
+  virtual std::chrono::steady_clock::time_point CoarseNow() const { return Now(); }
   // Calendar time, for creation dates and ages.
   virtual std::chrono::system_clock::time_point WallNow() const = 0;
   // Blocks the calling thread for `duration` (a fake clock advances instead).

@@ -2,8 +2,7 @@
 // Error messages never contain secret values; code that builds them must not either.
 #pragma once
 
-#include <cstdio>
-#include <cstdlib>
+#include <concepts>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,7 +41,9 @@ struct Error {
   std::string ToString() const;
 };
 
-inline Error MakeError(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
+inline Error MakeError(ErrorCode code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 namespace internal {
 [[noreturn]] void DieOnBadResultAccess(const Error& error);
@@ -51,7 +52,9 @@ namespace internal {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(T&& value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(const T& value)                                                   // NOLINT: implicit
+      requires std::copy_constructible<T> : state_(std::in_place_index<0>, value) {}
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit
 
   bool ok() const { return state_.index() == 0; }
@@ -114,12 +117,12 @@ inline Result<void> OkResult() { return {}; }
 #define LOCKSMITH_CONCAT_(a, b) LOCKSMITH_CONCAT_INNER_(a, b)
 
 // Returns the error of `expr` (a Result) from the enclosing function if it failed.
-#define LOCKSMITH_RETURN_IF_ERROR(expr)               \
-  do {                                                \
-    auto locksmith_status_ = (expr);                  \
-    if (!locksmith_status_.ok()) {                    \
-      return std::move(locksmith_status_).error();    \
-    }                                                 \
+#define LOCKSMITH_RETURN_IF_ERROR(expr)            \
+  do {                                             \
+    auto locksmith_status_ = (expr);               \
+    if (!locksmith_status_.ok()) {                 \
+      return std::move(locksmith_status_).error(); \
+    }                                              \
   } while (false)
 
 // `lhs` = the value of `expr` (a Result), or return its error from the enclosing function.

@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <ostream>
 #include <span>
 #include <string_view>
@@ -31,12 +30,12 @@ class SecretValue {
   SecretValue Clone() const;
 
   // The secret bytes. Do not log, print or copy them into ordinary strings.
-  std::string_view RevealUnsafe() const { return {data_.get(), size_}; }
+  std::string_view RevealUnsafe() const { return {data_, size_}; }
   std::span<const std::uint8_t> RevealBytesUnsafe() const {
-    return {reinterpret_cast<const std::uint8_t*>(data_.get()), size_};
+    return {reinterpret_cast<const std::uint8_t*>(data_), size_};
   }
   std::span<std::uint8_t> MutableBytesUnsafe() {
-    return {reinterpret_cast<std::uint8_t*>(data_.get()), size_};
+    return {reinterpret_cast<std::uint8_t*>(data_), size_};
   }
 
   std::size_t size() const { return size_; }
@@ -51,10 +50,18 @@ class SecretValue {
   friend void PrintTo(const SecretValue&, std::ostream* os) { *os << "***"; }
 
  private:
-  void Wipe() noexcept;
+  // Values up to this size live inside the object: copying a cached password or key then needs
+  // no allocation (the cache-hit path copies every value it hands out).
+  static constexpr std::size_t kInlineCapacity = 48;
 
-  std::unique_ptr<char[]> data_;
+  void Allocate(std::size_t size);
+  void TakeFrom(SecretValue& other) noexcept;
+  void Wipe() noexcept;
+  bool IsInline() const { return data_ == inline_; }
+
+  char* data_ = inline_;  // inline_ or a heap block of size_ bytes
   std::size_t size_ = 0;
+  char inline_[kInlineCapacity];
 };
 
 }  // namespace locksmith

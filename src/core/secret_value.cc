@@ -1,15 +1,21 @@
 #include "locksmith/secret_value.h"
 
-#include <openssl/crypto.h>
+#include <openssl/crypto.h>  // CRYPTO_memcmp
+#include <string.h>          // explicit_bzero
 
 #include <cstring>
 
 namespace locksmith {
 
-SecretValue::SecretValue(std::string_view bytes) : size_(bytes.size()) {
+void SecretValue::Allocate(std::size_t size) {
+  size_ = size;
+  data_ = size <= kInlineCapacity ? inline_ : new char[size];
+}
+
+SecretValue::SecretValue(std::string_view bytes) {
+  Allocate(bytes.size());
   if (size_ > 0) {
-    data_ = std::make_unique_for_overwrite<char[]>(size_);
-    std::memcpy(data_.get(), bytes.data(), size_);
+    std::memcpy(data_, bytes.data(), size_);
   }
 }
 
@@ -18,24 +24,30 @@ SecretValue::SecretValue(std::span<const std::uint8_t> bytes)
 
 SecretValue SecretValue::Zeroed(std::size_t size) {
   SecretValue v;
-  v.size_ = size;
-  if (size > 0) {
-    v.data_ = std::make_unique<char[]>(size);
-  }
+  v.Allocate(size);
+  std::memset(v.data_, 0, size);
   return v;
 }
 
-SecretValue::SecretValue(SecretValue&& other) noexcept
-    : data_(std::move(other.data_)), size_(other.size_) {
+void SecretValue::TakeFrom(SecretValue& other) noexcept {
+  size_ = other.size_;
+  if (other.IsInline()) {
+    data_ = inline_;
+    std::memcpy(inline_, other.inline_, size_);
+    explicit_bzero(other.inline_, other.size_);
+  } else {
+    data_ = other.data_;
+  }
+  other.data_ = other.inline_;
   other.size_ = 0;
 }
+
+SecretValue::SecretValue(SecretValue&& other) noexcept { TakeFrom(other); }
 
 SecretValue& SecretValue::operator=(SecretValue&& other) noexcept {
   if (this != &other) {
     Wipe();
-    data_ = std::move(other.data_);
-    size_ = other.size_;
-    other.size_ = 0;
+    TakeFrom(other);
   }
   return *this;
 }
@@ -43,16 +55,23 @@ SecretValue& SecretValue::operator=(SecretValue&& other) noexcept {
 SecretValue::~SecretValue() { Wipe(); }
 
 void SecretValue::Wipe() noexcept {
-  if (data_ && size_ > 0) {
-    OPENSSL_cleanse(data_.get(), size_);
+  if (size_ > 0) {
+    // explicit_bzero: a memset the compiler may not drop, cheaper than OPENSSL_cleanse's
+    // indirect call on the cache-hit path.
+    explicit_bzero(data_, size_);
   }
-  data_.reset();
+  if (!IsInline()) {
+    delete[] data_;
+    data_ = inline_;
+  }
   size_ = 0;
 }
 
 SecretValue SecretValue::Clone() const { return SecretValue(RevealUnsafe()); }
 
-bool SecretValue::operator==(const SecretValue& other) const { return Equals(other.RevealUnsafe()); }
+bool SecretValue::operator==(const SecretValue& other) const {
+  return Equals(other.RevealUnsafe());
+}
 
 bool SecretValue::Equals(std::string_view bytes) const {
   if (bytes.size() != size_) {
@@ -61,7 +80,7 @@ bool SecretValue::Equals(std::string_view bytes) const {
   if (size_ == 0) {
     return true;
   }
-  return CRYPTO_memcmp(data_.get(), bytes.data(), size_) == 0;
+  return CRYPTO_memcmp(data_, bytes.data(), size_) == 0;
 }
 
 }  // namespace locksmith

@@ -84,7 +84,8 @@ SecretsManagerImpl::~SecretsManagerImpl() { worker_.Stop(); }
 Result<SecretValue> SecretsManagerImpl::Get(std::string_view ref) {
   // Hot path: one uncontended per-thread lock, one lookup, one copy.
   SecretValue value;
-  const LookupResult hit = cache_.LookupValue(ref, clock_.Now(), value);
+  // The coarse clock: a TTL check does not need better than the kernel tick.
+  const LookupResult hit = cache_.LookupValue(ref, clock_.CoarseNow(), value);
   if (hit.freshness == Freshness::kFresh) {
     if (metrics_ != nullptr) {
       metrics_->RecordCacheHit();
@@ -107,7 +108,7 @@ Result<Secret> SecretsManagerImpl::GetVersion(std::string_view ref,
                                               const VersionSelector& selector) {
   const std::string key = VersionKey(ref, selector);
   Secret secret;
-  const LookupResult hit = cache_.LookupSecret(key, clock_.Now(), secret);
+  const LookupResult hit = cache_.LookupSecret(key, clock_.CoarseNow(), secret);
   if (hit.freshness == Freshness::kFresh) {
     if (metrics_ != nullptr) {
       metrics_->RecordCacheHit();

@@ -6,6 +6,7 @@
 
 #include <sstream>
 
+#include "locksmith/clock.h"
 #include "locksmith/log.h"
 #include "support/log_capture.h"
 
@@ -61,6 +62,40 @@ TEST(SecretValueTest, ZeroedHasRequestedSize) {
   auto v = SecretValue::Zeroed(4);
   ASSERT_EQ(v.size(), 4u);
   EXPECT_EQ(v.RevealUnsafe(), std::string_view("\0\0\0\0", 4));
+}
+
+}  // namespace
+}  // namespace locksmith
+
+namespace locksmith {
+namespace {
+
+TEST(SecretValueTest, InlineAndHeapValuesMoveAndCloneAlike) {
+  for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{47}, std::size_t{48},
+                           std::size_t{49}, std::size_t{4096}}) {
+    std::string bytes(size, 'x');
+    for (std::size_t i = 0; i < size; ++i) {
+      bytes[i] = static_cast<char>('a' + i % 26);
+    }
+    SecretValue a(bytes);
+    SecretValue b = std::move(a);
+    EXPECT_TRUE(a.empty()) << size;  // NOLINT(bugprone-use-after-move)
+    EXPECT_EQ(b.RevealUnsafe(), bytes) << size;
+    SecretValue c;
+    c = b.Clone();
+    EXPECT_EQ(c.RevealUnsafe(), bytes) << size;
+    c = std::move(b);
+    EXPECT_EQ(c.RevealUnsafe(), bytes) << size;
+    SecretValue z = SecretValue::Zeroed(size);
+    EXPECT_EQ(z.RevealUnsafe(), std::string(size, '\0')) << size;
+  }
+}
+
+TEST(SystemClockTest, CoarseNowTracksNow) {
+  auto fine = SystemClock().Now();
+  auto coarse = SystemClock().CoarseNow();
+  // Same epoch, at most a few kernel ticks apart.
+  EXPECT_LT(std::chrono::abs(coarse - fine), std::chrono::milliseconds(50));
 }
 
 }  // namespace
