@@ -13,6 +13,7 @@
 #include <string>
 
 #include "locksmith/commands.h"
+#include "locksmith/key_commands.h"
 #include "locksmith/log.h"
 
 namespace locksmith {
@@ -75,6 +76,30 @@ int Run(int argc, char** argv) {
   agent_cmd->add_flag("--allow-non-loopback", allow_non_loopback,
                       "Allow listening on an address other than loopback");
 
+  // Key commands (docs/jwt-rotation.md, docs/ciphertext-format.md).
+  CLI::App* jwt_cmd = app.add_subcommand("jwt", "Sign or verify a JWT with a key ring");
+  jwt_cmd->require_subcommand(1);
+  JwtSignCommandOptions jwt_sign;
+  CLI::App* jwt_sign_cmd = jwt_cmd->add_subcommand("sign", "Print a signed token");
+  jwt_sign_cmd->add_option("--key", jwt_sign.key, "Signing secret (default jwt-secret)");
+  jwt_sign_cmd->add_option("--claims", jwt_sign.claims, "Claims, a JSON object");
+  jwt_sign_cmd->add_option("--ttl", jwt_sign.ttl, "Lifetime, e.g. 15m (default)");
+  std::string jwt_verify_key = "jwt-secret";
+  std::string jwt_token;
+  CLI::App* jwt_verify_cmd =
+      jwt_cmd->add_subcommand("verify", "Print a token's claims; exit 0 only if valid");
+  jwt_verify_cmd->add_option("--key", jwt_verify_key, "Signing secret (default jwt-secret)");
+  jwt_verify_cmd->add_option("token", jwt_token, "The token")->required();
+  std::string crypt_key = "db-encryption-key";
+  std::string crypt_aad;
+  CLI::App* encrypt_cmd = app.add_subcommand("encrypt", "Encrypt stdin to stdout (text form)");
+  CLI::App* decrypt_cmd = app.add_subcommand("decrypt", "Decrypt stdin to stdout");
+  for (CLI::App* cmd : {encrypt_cmd, decrypt_cmd}) {
+    cmd->add_option("--key", crypt_key, "Key secret (default db-encryption-key)");
+    cmd->add_option("--aad", crypt_aad, "Context bound to the value, e.g. users.email.42")
+        ->required();
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -133,6 +158,16 @@ int Run(int argc, char** argv) {
     result = DescribeCommand(manager, describe_name, describe_json, std::cout);
   } else if (status_cmd->parsed()) {
     result = StatusCommand(manager, status_json, std::cout);
+  } else if (jwt_sign_cmd->parsed()) {
+    result = JwtSignCommand(manager, SystemClock(), jwt_sign, std::cout);
+  } else if (jwt_verify_cmd->parsed()) {
+    result = JwtVerifyCommand(manager, SystemClock(), jwt_verify_key, jwt_token, std::cout);
+  } else if (encrypt_cmd->parsed()) {
+    result = EncryptCommand(manager, SystemRandom(), runtime->metrics.get(), crypt_key, crypt_aad,
+                            std::cin, std::cout);
+  } else if (decrypt_cmd->parsed()) {
+    result = DecryptCommand(manager, SystemRandom(), runtime->metrics.get(), crypt_key, crypt_aad,
+                            std::cin, std::cout);
   } else if (is_agent) {
     AgentCommandOptions options = AgentCommandOptionsFromEnv(runtime->config, env);
     if (!listen.empty()) {

@@ -81,8 +81,10 @@ Result<void> ListCommand(SecretsManager& manager, std::string_view prefix, std::
 Result<void> DescribeCommand(SecretsManager& manager, std::string_view name, bool json,
                              std::ostream& out);
 
-// Back end, reachability (a List probe), breaker and cache state. Prints the report, then fails
-// with the probe's error if the back end is unreachable.
+// Back end, reachability (a List probe), breaker and cache state, plus the provider's own facts
+// when it implements StatusDetailsSource (status_details.h). Prints the report, then fails with
+// the probe's error if the back end is unreachable. A List denied by policy (kPermissionDenied)
+// while the details call succeeded counts as reachable.
 Result<void> StatusCommand(SecretsManager& manager, bool json, std::ostream& out);
 
 // The development secrets `locksmith agent` creates on an empty local store.

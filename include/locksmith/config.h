@@ -3,6 +3,8 @@
 // the README's "Configuration" section.
 #pragma once
 
+#include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -13,18 +15,29 @@
 #include "locksmith/random.h"
 #include "locksmith/result.h"
 #include "locksmith/secrets_manager.h"
+#include "locksmith/vault_provider.h"
 
 namespace locksmith {
 
 enum class Backend { kLocal, kDotenv, kVault, kAws };
 std::string_view BackendName(Backend backend);
 
+// Everything CreateVaultProvider needs (see VaultOptionsFromSettings and docs/vault.md).
 struct VaultSettings {
   std::string addr;        // VAULT_ADDR
   std::string mount_path;  // VAULT_MOUNT_PATH, e.g. secret/agentauri-backend/production
   std::string role_id;     // VAULT_ROLE_ID (not secret on its own)
   std::optional<SecretValue> secret_id;  // VAULT_SECRET_ID
-  std::string namespace_;  // VAULT_NAMESPACE
+  std::string namespace_;                // VAULT_NAMESPACE
+  std::optional<SecretValue> token;      // VAULT_TOKEN
+  std::filesystem::path token_file;      // VAULT_TOKEN_FILE
+  std::filesystem::path secret_id_file;  // VAULT_SECRET_ID_FILE
+  // VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY, VAULT_SKIP_VERIFY.
+  VaultTlsOptions tls;
+  // LOCKSMITH_ALLOW_INSECURE_HTTP: plain http:// to a host other than loopback.
+  bool allow_plain_http = false;
+  // VAULT_CLIENT_TIMEOUT: the whole request, as the vault CLI's variable.
+  std::chrono::milliseconds timeout = std::chrono::seconds(30);
 };
 
 struct AwsSettings {
@@ -45,6 +58,9 @@ struct Config {
 // Reads and validates every variable. A malformed value is kInvalidArgument naming the variable
 // (never echoing a secret-bearing one).
 Result<Config> LoadConfig(const EnvLookup& env);
+
+// The VaultOptions `settings` describe (secret values are cloned, so the config stays usable).
+VaultOptions VaultOptionsFromSettings(const VaultSettings& settings);
 
 // The provider the config names. kUnimplemented for a back end not built in yet.
 Result<ProviderPtr> CreateProvider(Config& config, const EnvLookup& env, Clock& clock,

@@ -18,8 +18,8 @@ class Metrics {
   virtual std::string RenderText() const = 0;
 
   // Recording; `backend` is Provider::Kind(), `operation` is "get", "describe", "list", "put"...
-  virtual void RecordBackendCall(std::string_view backend, std::string_view operation,
-                                 bool success, double latency_seconds) = 0;
+  virtual void RecordBackendCall(std::string_view backend, std::string_view operation, bool success,
+                                 double latency_seconds) = 0;
   virtual void RecordCacheHit() = 0;
   virtual void RecordCacheMiss() = 0;
   virtual void RecordRefreshFailure(std::string_view secret) = 0;

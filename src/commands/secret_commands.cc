@@ -2,12 +2,14 @@
 #include <time.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 
 #include "agent/secret_json.h"
 #include "locksmith/commands.h"
 #include "locksmith/naming.h"
 #include "locksmith/rotate.h"
+#include "locksmith/status_details.h"
 
 namespace locksmith {
 namespace {
@@ -149,13 +151,27 @@ Result<void> DescribeCommand(SecretsManager& manager, std::string_view name, boo
 
 Result<void> StatusCommand(SecretsManager& manager, bool json, std::ostream& out) {
   ManagerStatus status = manager.Status();
+  // Back-end facts, when the provider offers them (Vault: the token's TTL, never the token).
+  auto* source = dynamic_cast<StatusDetailsSource*>(&manager.provider());
+  std::optional<Result<StatusDetailList>> details;
+  if (source != nullptr) {
+    details = source->StatusDetails();
+  }
   auto probe = manager.provider().List("");
+  // A back end that answered the details call is reachable with working credentials; a policy
+  // that denies listing (Vault's least-privilege policy grants only `read`) is not an outage.
+  const bool list_denied = !probe.ok() && probe.error().code == ErrorCode::kPermissionDenied &&
+                           details.has_value() && details->ok();
+  const bool reachable = probe.ok() || list_denied;
   if (json) {
     ordered_json doc;
     doc["backend"] = status.backend;
-    doc["reachable"] = probe.ok();
+    doc["reachable"] = reachable;
     if (probe.ok()) {
       doc["secrets"] = probe->size();
+    } else if (list_denied) {
+      doc["secrets"] = nullptr;
+      doc["list"] = "denied by policy";
     } else {
       doc["error"] = {{"code", std::string(ErrorCodeName(probe.error().code))},
                       {"message", probe.error().message}};
@@ -164,20 +180,40 @@ Result<void> StatusCommand(SecretsManager& manager, bool json, std::ostream& out
     doc["cache"] = {{"entries", status.cached_entries},
                     {"hits", status.cache_hits},
                     {"misses", status.cache_misses}};
+    if (details.has_value() && details->ok()) {
+      ordered_json facts = ordered_json::object();
+      for (const auto& [label, value] : **details) {
+        facts[label] = value;
+      }
+      doc["details"] = facts;
+    } else if (details.has_value()) {
+      doc["details_error"] = {{"code", std::string(ErrorCodeName(details->error().code))},
+                              {"message", details->error().message}};
+    }
     out << Dump(doc) << "\n";
   } else {
     out << "backend:   " << status.backend << "\n";
     if (probe.ok()) {
       out << "reachable: yes (" << probe->size() << " secrets)\n";
+    } else if (list_denied) {
+      out << "reachable: yes (listing denied by policy)\n";
     } else {
       out << "reachable: no (" << ErrorCodeName(probe.error().code) << ")\n";
     }
     out << "breaker:   " << BreakerStateName(status.breaker) << "\n";
     out << "cache:     " << status.cached_entries << " entries, " << status.cache_hits << " hits, "
         << status.cache_misses << " misses\n";
+    if (details.has_value() && details->ok()) {
+      for (const auto& [label, value] : **details) {
+        out << label << ":" << std::string(label.size() < 16 ? 16 - label.size() : 1, ' ') << value
+            << "\n";
+      }
+    } else if (details.has_value()) {
+      out << "details:   unavailable (" << ErrorCodeName(details->error().code) << ")\n";
+    }
   }
   out.flush();
-  if (!probe.ok()) {
+  if (!reachable) {
     return std::move(probe).error();
   }
   return OkResult();

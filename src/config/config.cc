@@ -13,6 +13,7 @@
 
 #include "core/crypto.h"
 #include "locksmith/duration.h"
+#include "transport/http_client.h"
 
 namespace locksmith {
 namespace {
@@ -259,6 +260,16 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   config.vault.role_id = r.Text("VAULT_ROLE_ID").value_or("");
   config.vault.secret_id = r.Secret("VAULT_SECRET_ID");
   config.vault.namespace_ = TrimSlashes(r.Text("VAULT_NAMESPACE").value_or(""));
+  config.vault.token = r.Secret("VAULT_TOKEN");
+  config.vault.token_file = r.Text("VAULT_TOKEN_FILE").value_or("");
+  config.vault.secret_id_file = r.Text("VAULT_SECRET_ID_FILE").value_or("");
+  config.vault.tls.ca_cert = r.Text("VAULT_CACERT").value_or("");
+  config.vault.tls.ca_path = r.Text("VAULT_CAPATH").value_or("");
+  config.vault.tls.client_cert = r.Text("VAULT_CLIENT_CERT").value_or("");
+  config.vault.tls.client_key = r.Text("VAULT_CLIENT_KEY").value_or("");
+  r.Bool("VAULT_SKIP_VERIFY", config.vault.tls.skip_verify);
+  r.Bool("LOCKSMITH_ALLOW_INSECURE_HTTP", config.vault.allow_plain_http);
+  r.Duration("VAULT_CLIENT_TIMEOUT", config.vault.timeout, std::chrono::milliseconds(1));
 
   // Runtime.
   using std::chrono::milliseconds;
@@ -319,8 +330,32 @@ Result<Config> LoadConfig(const EnvLookup& env) {
     if (config.vault.addr.empty()) {
       r.Problem("SECRETS_BACKEND=vault needs VAULT_ADDR (e.g. https://vault.example.com:8200)");
     }
-    if (config.vault.role_id.empty() != !config.vault.secret_id.has_value()) {
-      r.Problem("VAULT_ROLE_ID and VAULT_SECRET_ID must be set together (AppRole login)");
+    const VaultSettings& vault = config.vault;
+    const bool has_secret_id = vault.secret_id.has_value() || !vault.secret_id_file.empty();
+    if (vault.role_id.empty() == has_secret_id) {
+      r.Problem(
+          "VAULT_ROLE_ID and VAULT_SECRET_ID (or VAULT_SECRET_ID_FILE) must be set together "
+          "(AppRole login)");
+    }
+    if (vault.secret_id.has_value() && !vault.secret_id_file.empty()) {
+      r.Problem("set only one of VAULT_SECRET_ID and VAULT_SECRET_ID_FILE");
+    }
+    if (vault.token.has_value() && !vault.token_file.empty()) {
+      r.Problem("set only one of VAULT_TOKEN and VAULT_TOKEN_FILE");
+    }
+    if (vault.tls.client_cert.empty() != vault.tls.client_key.empty()) {
+      r.Problem("VAULT_CLIENT_CERT and VAULT_CLIENT_KEY must be set together");
+    }
+    if (vault.addr.starts_with("http://") && !vault.allow_plain_http) {
+      auto url = internal::ParseUrlParts(vault.addr);
+      if (!url.ok()) {
+        r.Invalid("VAULT_ADDR", vault.addr, "a URL such as https://vault.example.com:8200");
+      } else if (!internal::IsLoopbackHost(url->host)) {
+        r.Problem(
+            "VAULT_ADDR uses plain http:// to a host other than loopback: the token would "
+            "travel unencrypted; use https://, or set LOCKSMITH_ALLOW_INSECURE_HTTP=true "
+            "if you really mean it");
+      }
     }
   }
   if (config.backend == Backend::kAws && config.aws.region.empty()) {

@@ -2,8 +2,31 @@
 #include <string>
 
 #include "locksmith/config.h"
+#include "locksmith/vault_provider.h"
 
 namespace locksmith {
+
+VaultOptions VaultOptionsFromSettings(const VaultSettings& settings) {
+  VaultOptions options;
+  options.addr = settings.addr;
+  if (!settings.mount_path.empty()) {
+    options.mount_path = settings.mount_path;
+  }
+  options.namespace_ = settings.namespace_;
+  if (settings.token.has_value()) {
+    options.token = settings.token->Clone();
+  }
+  options.token_file = settings.token_file;
+  options.role_id = settings.role_id;
+  if (settings.secret_id.has_value()) {
+    options.secret_id = settings.secret_id->Clone();
+  }
+  options.secret_id_file = settings.secret_id_file;
+  options.tls = settings.tls;
+  options.allow_plain_http = settings.allow_plain_http;
+  options.timeout = settings.timeout;
+  return options;
+}
 
 Result<ProviderPtr> CreateProvider(Config& config, const EnvLookup& env, Clock& clock,
                                    Random& random) {
@@ -21,6 +44,7 @@ Result<ProviderPtr> CreateProvider(Config& config, const EnvLookup& env, Clock& 
     case Backend::kDotenv:
       return CreateDotenvProvider(config.dotenv, env, clock);
     case Backend::kVault:
+      return CreateVaultProvider(VaultOptionsFromSettings(config.vault), clock, random);
     case Backend::kAws:
       break;
   }

@@ -104,9 +104,10 @@ Result<std::vector<std::uint8_t>> AesGcmSeal(const SecretValue& key,
   std::vector<std::uint8_t> out(plaintext.size() + kAesGcmTagSize);
   int len = 0;
   int total = 0;
-  bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN,
-                                static_cast<int>(nonce.size()), nullptr) == 1 &&
+  bool ok = ctx &&
+            EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce.size()),
+                                nullptr) == 1 &&
             EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.RevealBytesUnsafe().data(),
                                nonce.data()) == 1;
   if (ok && !aad.empty()) {
@@ -142,9 +143,10 @@ Result<SecretValue> AesGcmOpen(const SecretValue& key, std::span<const std::uint
   int len = 0;
   // A scratch byte so EVP_DecryptFinal_ex has somewhere to point for empty plaintexts.
   std::uint8_t scratch[16];
-  bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN,
-                                static_cast<int>(nonce.size()), nullptr) == 1 &&
+  bool ok = ctx &&
+            EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce.size()),
+                                nullptr) == 1 &&
             EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key.RevealBytesUnsafe().data(),
                                nonce.data()) == 1;
   if (ok && !aad.empty()) {

@@ -1,8 +1,7 @@
 #include "locksmith/naming.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 namespace locksmith {
 namespace {
@@ -103,8 +102,7 @@ std::string StripSecretPrefix(std::string_view prefix, std::string_view path) {
   if (prefix.empty()) {
     return std::string(path);
   }
-  if (path.size() <= prefix.size() + 1 || !path.starts_with(prefix) ||
-      path[prefix.size()] != '/') {
+  if (path.size() <= prefix.size() + 1 || !path.starts_with(prefix) || path[prefix.size()] != '/') {
     return {};
   }
   return std::string(path.substr(prefix.size() + 1));
@@ -151,9 +149,8 @@ Result<SecretValue> ExtractJsonField(const SecretValue& json_object, std::string
     }
   } wiper{doc};
   if (doc.is_discarded() || !doc.is_object()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "secret value is not a JSON object, so field '" + Printable(field) +
-                         "' cannot be selected");
+    return MakeError(ErrorCode::kInvalidArgument, "secret value is not a JSON object, so field '" +
+                                                      Printable(field) + "' cannot be selected");
   }
   auto it = doc.find(std::string(field));
   if (it == doc.end()) {

@@ -1,10 +1,11 @@
+#include "locksmith/random.h"
+
 #include <openssl/rand.h>
 
 #include <algorithm>
 #include <limits>
 #include <random>
 
-#include "locksmith/random.h"
 #include "locksmith/testing/fake_random.h"
 
 namespace locksmith {

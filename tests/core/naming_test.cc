@@ -17,8 +17,8 @@ TEST(NamingTest, ValidNames) {
 }
 
 TEST(NamingTest, InvalidNames) {
-  for (const char* n : {"", "/lead", "trail/", "a//b", "sp ace", "semi;colon", "a/../b", ".",
-                        "quote'"}) {
+  for (const char* n :
+       {"", "/lead", "trail/", "a//b", "sp ace", "semi;colon", "a/../b", ".", "quote'"}) {
     EXPECT_THAT(ValidateSecretName(n), HasError(ErrorCode::kInvalidArgument)) << n;
   }
   EXPECT_THAT(ValidateSecretName(std::string(257, 'a')), HasError(ErrorCode::kInvalidArgument));

@@ -33,6 +33,7 @@ import json
 import os
 import re
 import secrets
+import socket
 import socketserver
 import sys
 import threading
@@ -191,6 +192,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        # Like Vault (Go's net package sets TCP_NODELAY on every connection). Without it the
+        # headers and body, written separately, meet Nagle + delayed ACK: a ~40 ms stall on each
+        # keep-alive response that no real Vault has.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with LOCK:
             self.server.state.stats["connections"] += 1
 
@@ -648,6 +653,9 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog is 5: a client opening a dozen connections at once would
+    # see SYNs dropped and retried a second later. Go (and so Vault) listens with SOMAXCONN.
+    request_queue_size = socket.SOMAXCONN
 
 
 def main():

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <map>
 
+#include "locksmith/duration.h"
 #include "locksmith/log.h"
 #include "locksmith/naming.h"
 #include "providers/vault/vault_provider_internal.h"
@@ -158,6 +159,31 @@ Result<std::unique_ptr<VaultProvider>> VaultProvider::Create(VaultOptions option
   LOCKSMITH_ASSIGN_OR_RETURN(provider->auth_,
                              VaultAuth::Create(*provider->api_, std::move(auth), clock, random));
   return provider;
+}
+
+Result<StatusDetailList> VaultProvider::StatusDetails() {
+  LOCKSMITH_ASSIGN_OR_RETURN(VaultTokenInfo info, auth_->LookupSelf());
+  StatusDetailList details;
+  details.emplace_back("vault address", options_.addr);
+  if (!options_.namespace_.empty()) {
+    details.emplace_back("vault namespace", options_.namespace_);
+  }
+  details.emplace_back("vault mount",
+                       mount_.prefix.empty() ? mount_.mount : mount_.mount + "/" + mount_.prefix);
+  details.emplace_back("vault auth", options_.role_id.empty() ? "token" : "approle");
+  details.emplace_back("token ttl", info.ttl.count() == 0 && info.expire_time.empty()
+                                        ? "never expires"
+                                        : FormatDuration(info.ttl));
+  details.emplace_back("token renewable", info.renewable ? "yes" : "no");
+  std::string policies;
+  for (const std::string& p : info.policies) {
+    policies += (policies.empty() ? "" : ",") + p;
+  }
+  details.emplace_back("token policies", policies.empty() ? "-" : policies);
+  if (!info.expire_time.empty()) {
+    details.emplace_back("token expires", info.expire_time);
+  }
+  return details;
 }
 
 Result<VaultReply> VaultProvider::Call(std::string_view method, const std::string& path,

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "locksmith/status_details.h"
 #include "locksmith/vault_provider.h"
 #include "providers/vault/vault_api.h"
 #include "providers/vault/vault_auth.h"
@@ -21,7 +22,7 @@ struct VaultMountPath {
 };
 Result<VaultMountPath> ParseVaultMountPath(std::string_view mount_path);
 
-class VaultProvider : public Provider {
+class VaultProvider : public Provider, public StatusDetailsSource {
  public:
   // `http` is owned. Logs in before returning.
   static Result<std::unique_ptr<VaultProvider>> Create(VaultOptions options, HttpClientPtr http,
@@ -33,6 +34,10 @@ class VaultProvider : public Provider {
   Result<std::vector<std::string>> List(std::string_view prefix) override;
   Result<VersionInfo> Put(std::string_view name, const SecretValue& value, Stage stage) override;
   Result<void> PromoteToCurrent(std::string_view name, std::string_view version_id) override;
+
+  // Address, namespace, mount, auth method and lookup-self's facts (TTL left, renewable,
+  // policies, expiry); never the token.
+  Result<StatusDetailList> StatusDetails() override;
 
   // lookup-self, for `locksmith status`.
   Result<VaultTokenInfo> LookupToken() { return auth_->LookupSelf(); }
