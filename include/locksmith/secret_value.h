@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <ostream>
 #include <span>
 #include <string_view>
@@ -21,11 +22,17 @@ class SecretValue {
   // Takes `size` zeroed bytes, to be filled through MutableBytesUnsafe() (e.g. by a decrypt).
   static SecretValue Zeroed(std::size_t size);
 
-  SecretValue(SecretValue&& other) noexcept;
-  SecretValue& operator=(SecretValue&& other) noexcept;
+  SecretValue(SecretValue&& other) noexcept { TakeFrom(other); }
+  SecretValue& operator=(SecretValue&& other) noexcept {
+    if (this != &other) {
+      Wipe();
+      TakeFrom(other);
+    }
+    return *this;
+  }
   SecretValue(const SecretValue&) = delete;
   SecretValue& operator=(const SecretValue&) = delete;
-  ~SecretValue();
+  ~SecretValue() { Wipe(); }
 
   SecretValue Clone() const;
 
@@ -55,13 +62,40 @@ class SecretValue {
   static constexpr std::size_t kInlineCapacity = 48;
 
   void Allocate(std::size_t size);
-  void TakeFrom(SecretValue& other) noexcept;
-  void Wipe() noexcept;
   bool IsInline() const { return data_ == inline_; }
+  // Zeroes the whole inline buffer. Fixed-size, so it compiles to a few stores; the empty asm
+  // that takes the buffer's address keeps the compiler from dropping them as dead.
+  void ZeroInline() noexcept {
+    std::memset(inline_, 0, kInlineCapacity);
+    asm volatile("" : : "r"(inline_) : "memory");
+  }
+  void WipeHeap() noexcept;  // wipes and frees a heap block (out of line: rare)
+  // Moves are inline and fixed-size for inline values: the cache-hit path moves each value it
+  // hands out a few times on its way into a Result.
+  void TakeFrom(SecretValue& other) noexcept {
+    size_ = other.size_;
+    if (other.IsInline()) {
+      data_ = inline_;
+      std::memcpy(inline_, other.inline_, kInlineCapacity);
+      other.ZeroInline();
+    } else {
+      data_ = other.data_;
+      other.data_ = other.inline_;
+    }
+    other.size_ = 0;
+  }
+  void Wipe() noexcept {
+    if (IsInline()) {
+      ZeroInline();
+    } else {
+      WipeHeap();
+    }
+    size_ = 0;
+  }
 
   char* data_ = inline_;  // inline_ or a heap block of size_ bytes
   std::size_t size_ = 0;
-  char inline_[kInlineCapacity];
+  char inline_[kInlineCapacity] = {};
 };
 
 }  // namespace locksmith

@@ -25,49 +25,28 @@ SecretValue::SecretValue(std::span<const std::uint8_t> bytes)
 SecretValue SecretValue::Zeroed(std::size_t size) {
   SecretValue v;
   v.Allocate(size);
-  std::memset(v.data_, 0, size);
+  if (!v.IsInline()) {
+    std::memset(v.data_, 0, size);
+  }
   return v;
 }
 
-void SecretValue::TakeFrom(SecretValue& other) noexcept {
-  size_ = other.size_;
-  if (other.IsInline()) {
-    data_ = inline_;
-    std::memcpy(inline_, other.inline_, size_);
-    explicit_bzero(other.inline_, other.size_);
-  } else {
-    data_ = other.data_;
-  }
-  other.data_ = other.inline_;
-  other.size_ = 0;
+void SecretValue::WipeHeap() noexcept {
+  // explicit_bzero: a memset the compiler may not drop.
+  explicit_bzero(data_, size_);
+  delete[] data_;
+  data_ = inline_;
 }
 
-SecretValue::SecretValue(SecretValue&& other) noexcept { TakeFrom(other); }
-
-SecretValue& SecretValue::operator=(SecretValue&& other) noexcept {
-  if (this != &other) {
-    Wipe();
-    TakeFrom(other);
-  }
-  return *this;
-}
-
-SecretValue::~SecretValue() { Wipe(); }
-
-void SecretValue::Wipe() noexcept {
-  if (size_ > 0) {
-    // explicit_bzero: a memset the compiler may not drop, cheaper than OPENSSL_cleanse's
-    // indirect call on the cache-hit path.
-    explicit_bzero(data_, size_);
-  }
+SecretValue SecretValue::Clone() const {
   if (!IsInline()) {
-    delete[] data_;
-    data_ = inline_;
+    return SecretValue(RevealUnsafe());
   }
-  size_ = 0;
+  SecretValue copy;  // a fixed-size copy: cheaper than a variable-length memcpy call
+  std::memcpy(copy.inline_, inline_, kInlineCapacity);
+  copy.size_ = size_;
+  return copy;
 }
-
-SecretValue SecretValue::Clone() const { return SecretValue(RevealUnsafe()); }
 
 bool SecretValue::operator==(const SecretValue& other) const {
   return Equals(other.RevealUnsafe());
