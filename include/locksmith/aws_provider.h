@@ -1,0 +1,74 @@
+// AwsSecretsManagerProvider: secrets in AWS Secrets Manager, spoken to over its JSON protocol
+// (awsJson1.1) with SigV4-signed requests, credentials found through the AWS SDKs' default chain
+// (environment, shared files, web identity, container endpoint, EC2 IMDSv2) and refreshed before
+// they expire. Version stages map onto AWS staging labels (AWSCURRENT, AWSPREVIOUS, AWSPENDING).
+// Works under a least-privilege IAM policy allowing only GetSecretValue and DescribeSecret.
+// Setup and variables: docs/aws.md.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "locksmith/clock.h"
+#include "locksmith/dotenv_provider.h"  // EnvLookup
+#include "locksmith/provider.h"
+#include "locksmith/random.h"
+#include "locksmith/result.h"
+
+namespace locksmith {
+
+struct AwsOptions {
+  // AWS_REGION, else AWS_DEFAULT_REGION, else the profile's `region`.
+  std::string region;
+  // AWS_PROFILE (else "default") for the shared credentials and config files.
+  std::string profile;
+  // AWS_ENDPOINT_URL_SECRETS_MANAGER, else AWS_ENDPOINT_URL; empty: the regional endpoint
+  // https://secretsmanager[-fips].<region>.amazonaws.com.
+  std::string endpoint_url;
+  bool use_fips = false;  // AWS_USE_FIPS_ENDPOINT=true
+  // AWS_SECRETS_PREFIX: logical name "jwt-secret" is secret "<prefix>/jwt-secret".
+  std::string prefix;
+
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds(5);
+  std::chrono::milliseconds timeout = std::chrono::seconds(30);
+  // Attempts per call for retryable failures (throttling, 5xx, network), with jittered
+  // exponential backoff through the Clock.
+  int max_attempts = 3;
+  // Plain http:// is accepted only to loopback unless this is set.
+  bool allow_plain_http = false;
+  // Temporary credentials are refreshed this long before they expire.
+  std::chrono::seconds credential_refresh_window = std::chrono::minutes(5);
+};
+
+// Options from the process (or a fake) environment: the variables named above.
+// kInvalidArgument for a malformed AWS_USE_FIPS_ENDPOINT.
+Result<AwsOptions> AwsOptionsFromEnv(const EnvLookup& env);
+
+// What one BatchGetSecretValue preload found.
+struct AwsBatchResult {
+  std::vector<Secret> secrets;                        // the current version of each found name
+  std::vector<std::pair<std::string, Error>> errors;  // per name that could not be read
+};
+
+// A Provider with the extras only Secrets Manager has. Thread-safe.
+class AwsSecretsManagerProvider : public Provider {
+ public:
+  // Current versions of `names` (logical names) through BatchGetSecretValue, 20 per call, for
+  // the start-up preload. A name that fails is reported in `errors`; the call fails as a whole
+  // only when a request fails (credentials, permission, network).
+  virtual Result<AwsBatchResult> GetBatch(const std::vector<std::string>& names) = 0;
+  // Where requests go, e.g. "https://secretsmanager.eu-west-1.amazonaws.com".
+  virtual std::string Endpoint() const = 0;
+};
+
+// Finds credentials (not yet fetched from the network: that happens on the first call) and the
+// region. Errors: kInvalidArgument for no region or a malformed endpoint URL. `env` supplies
+// AWS_* credential variables and HOME; `clock` and `random` must outlive the provider.
+Result<std::unique_ptr<AwsSecretsManagerProvider>> CreateAwsProvider(AwsOptions options,
+                                                                     EnvLookup env, Clock& clock,
+                                                                     Random& random);
+
+}  // namespace locksmith

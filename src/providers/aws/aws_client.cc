@@ -1,0 +1,290 @@
+#include "providers/aws/aws_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+
+#include "locksmith/log.h"
+#include "providers/aws/aws_json.h"
+
+namespace locksmith::internal {
+namespace {
+
+constexpr std::string_view kService = "secretsmanager";
+
+// The SDKs' throttling error codes (botocore standard retry mode, aws-sdk-go-v2, Java v2).
+constexpr std::array<std::string_view, 14> kThrottlingTypes = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+};
+constexpr std::array<std::string_view, 5> kTransientTypes = {
+    "RequestTimeout",  "RequestTimeoutException", "InternalServiceError",
+    "InternalFailure", "ServiceUnavailable",
+};
+constexpr std::array<std::string_view, 12> kAuthTypes = {
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "IncompleteSignatureException",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "MissingAuthenticationToken",
+    "MissingAuthenticationTokenException",
+    "InvalidAccessKeyId",
+    "AuthFailure",
+    "RequestExpired",
+    "ExpiredTokenException",
+};
+
+template <std::size_t N>
+bool In(const std::array<std::string_view, N>& list, std::string_view type) {
+  return std::find(list.begin(), list.end(), type) != list.end();
+}
+
+std::string Scrub(std::string text, const std::vector<std::string_view>& scrub) {
+  for (std::string_view secret : scrub) {
+    if (secret.size() < 4) {
+      continue;
+    }
+    for (std::size_t pos = text.find(secret); pos != std::string::npos;
+         pos = text.find(secret, pos)) {
+      text.replace(pos, secret.size(), "***");
+    }
+  }
+  return text;
+}
+
+std::string Authority(std::string_view url) {
+  std::size_t start = url.find("://");
+  start = start == std::string_view::npos ? 0 : start + 3;
+  std::size_t end = url.find_first_of("/?#", start);
+  return std::string(
+      url.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+}
+
+}  // namespace
+
+AwsReply::~AwsReply() { WipeAwsJson(json); }
+
+Result<std::string> ResolveSecretsManagerEndpoint(std::string_view endpoint_url,
+                                                  std::string_view region, bool use_fips) {
+  if (!endpoint_url.empty()) {
+    std::string url(endpoint_url);
+    LOCKSMITH_ASSIGN_OR_RETURN(UrlParts parts, ParseUrlParts(url));
+    if (parts.scheme != "http" && parts.scheme != "https") {
+      return MakeError(ErrorCode::kInvalidArgument, "the Secrets Manager endpoint must be http(s)");
+    }
+    while (!url.empty() && url.back() == '/') {
+      url.pop_back();
+    }
+    return url;
+  }
+  if (region.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a profile region)");
+  }
+  for (char c : region) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "malformed AWS region '" + std::string(region) + "'");
+    }
+  }
+  std::string suffix = region.starts_with("cn-") ? ".amazonaws.com.cn" : ".amazonaws.com";
+  return "https://secretsmanager" + std::string(use_fips ? "-fips." : ".") + std::string(region) +
+         suffix;
+}
+
+Result<HttpRequest> BuildSecretsManagerRequest(std::string_view endpoint, std::string_view region,
+                                               std::string_view op, std::string_view body,
+                                               const AwsCredentials& credentials,
+                                               std::chrono::system_clock::time_point now) {
+  HttpRequest request("POST", std::string(endpoint) + "/");
+  request.headers.emplace_back("Host", Authority(endpoint));
+  request.headers.emplace_back("Content-Type", "application/x-amz-json-1.1");
+  request.headers.emplace_back("X-Amz-Target", "secretsmanager." + std::string(op));
+  SigV4Request to_sign;
+  to_sign.method = "POST";
+  to_sign.path = "/";
+  to_sign.body = body;
+  for (const auto& header : request.headers) {
+    to_sign.headers.push_back(header);
+  }
+  SigV4Params params;
+  params.region = std::string(region);
+  params.service = std::string(kService);
+  params.time = now;
+  LOCKSMITH_ASSIGN_OR_RETURN(SigV4Result signed_request, SignRequest(to_sign, credentials, params));
+  for (auto& header : signed_request.added_headers) {
+    request.headers.emplace_back(header.first, header.second);
+  }
+  request.body = std::string(body);
+  return request;
+}
+
+std::string AwsErrorType(const HttpResponse& response) {
+  std::string type;
+  nlohmann::json json = nlohmann::json::parse(response.body, nullptr, false);
+  JsonWiper wipe(json);
+  if (json.is_object() && json.contains("__type") && json["__type"].is_string()) {
+    type = json["__type"].get<std::string>();
+  } else if (auto header = response.Header("X-Amzn-Errortype")) {
+    type = std::string(*header);
+  } else if (json.is_object() && json.contains("code") && json["code"].is_string()) {
+    type = json["code"].get<std::string>();
+  }
+  if (std::size_t hash = type.rfind('#'); hash != std::string::npos) {
+    type = type.substr(hash + 1);
+  }
+  if (std::size_t colon = type.find(':'); colon != std::string::npos) {
+    type = type.substr(0, colon);
+  }
+  return type;
+}
+
+bool IsExpiredCredentialType(std::string_view type) {
+  return type == "ExpiredToken" || type == "ExpiredTokenException";
+}
+
+Error AwsError(const HttpResponse& response, std::string_view what,
+               const std::vector<std::string_view>& scrub) {
+  const std::string type = AwsErrorType(response);
+  std::string message;
+  {
+    nlohmann::json json = nlohmann::json::parse(response.body, nullptr, false);
+    JsonWiper wipe(json);
+    for (const char* key : {"Message", "message"}) {
+      if (json.is_object() && json.contains(key) && json[key].is_string()) {
+        message = Scrub(json[key].get<std::string>(), scrub);
+        break;
+      }
+    }
+  }
+  ErrorCode code;
+  if (response.status == 429 || In(kThrottlingTypes, type)) {
+    code = ErrorCode::kThrottled;
+  } else if (In(kTransientTypes, type)) {
+    code = ErrorCode::kUnavailable;
+  } else if (In(kAuthTypes, type) || IsExpiredCredentialType(type)) {
+    code = ErrorCode::kUnauthenticated;
+  } else if (type == "AccessDeniedException" || type == "AccessDenied") {
+    code = ErrorCode::kPermissionDenied;
+  } else if (type == "ResourceNotFoundException") {
+    code = ErrorCode::kNotFound;
+  } else if (type == "ResourceExistsException") {
+    code = ErrorCode::kAlreadyExists;
+  } else if (type == "InvalidParameterException" || type == "ValidationException" ||
+             type == "MalformedPolicyDocumentException") {
+    code = ErrorCode::kInvalidArgument;
+  } else if (type == "InvalidRequestException" || type == "PreconditionNotMetException") {
+    code = ErrorCode::kFailedPrecondition;
+  } else if (type == "DecryptionFailure") {
+    code = ErrorCode::kDataLoss;
+  } else if (response.status >= 500) {
+    code = ErrorCode::kUnavailable;
+  } else if (response.status == 401) {
+    code = ErrorCode::kUnauthenticated;
+  } else if (response.status == 403) {
+    code = ErrorCode::kPermissionDenied;
+  } else if (response.status == 404) {
+    code = ErrorCode::kNotFound;
+  } else {
+    code = ErrorCode::kInternal;
+  }
+  std::string text = std::string(what) + ": AWS answered HTTP " + std::to_string(response.status);
+  if (!type.empty()) {
+    text += " " + type;
+  }
+  if (!message.empty()) {
+    text += ": " + message;
+  }
+  return MakeError(code, std::move(text));
+}
+
+SecretsManagerClient::SecretsManagerClient(Options options, HttpClient& http,
+                                           RefreshingCredentials& credentials, Clock& clock,
+                                           Random& random)
+    : options_(std::move(options)),
+      http_(http),
+      credentials_(credentials),
+      clock_(clock),
+      random_(random) {}
+
+std::chrono::milliseconds SecretsManagerClient::Backoff(int attempt) {
+  // Full jitter over an exponential cap, as the SDKs' standard retry mode: base 100 ms, max 20 s.
+  std::int64_t cap = std::min<std::int64_t>(20000, 100LL << std::min(attempt, 10));
+  return std::chrono::milliseconds(1 + random_.Uniform(static_cast<std::uint64_t>(cap)));
+}
+
+Result<AwsReply> SecretsManagerClient::Call(std::string_view op, std::string body,
+                                            std::string_view what) {
+  struct BodyWiper {
+    std::string& body;
+    ~BodyWiper() { WipeString(body); }
+  } wipe_body{body};
+  bool refreshed = false;
+  Error last = MakeError(ErrorCode::kInternal, "no attempt made");
+  for (int attempt = 0; attempt < std::max(1, options_.max_attempts); ++attempt) {
+    if (attempt > 0) {
+      clock_.SleepFor(Backoff(attempt - 1));
+    }
+    LOCKSMITH_ASSIGN_OR_RETURN(AwsCredentials credentials, credentials_.Get());
+    LOCKSMITH_ASSIGN_OR_RETURN(HttpRequest request,
+                               BuildSecretsManagerRequest(options_.endpoint, options_.region, op,
+                                                          body, credentials, clock_.WallNow()));
+    request.timeout = options_.timeout;
+    auto response = http_.Send(request);
+    if (!response.ok()) {
+      last = MakeError(response.error().code, std::string(what) + ": " + response.error().message);
+      if (IsRetryable(last.code)) {
+        Logger()->warn("{} failed (attempt {}): {}", what, attempt + 1, last.ToString());
+        continue;
+      }
+      return last;
+    }
+    if (response->status >= 200 && response->status < 300) {
+      AwsReply reply;
+      reply.json = nlohmann::json::parse(response->body, nullptr, false);
+      if (reply.json.is_discarded() || !reply.json.is_object()) {
+        reply.json = nullptr;
+        last = MakeError(ErrorCode::kUnavailable,
+                         std::string(what) + ": AWS answered with a malformed body");
+        Logger()->warn("{} (attempt {})", last.message, attempt + 1);
+        continue;
+      }
+      return reply;
+    }
+    std::vector<std::string_view> scrub = {credentials.secret_access_key.RevealUnsafe(), body};
+    if (credentials.session_token) {
+      scrub.push_back(credentials.session_token->RevealUnsafe());
+    }
+    last = AwsError(*response, what, scrub);
+    if (IsExpiredCredentialType(AwsErrorType(*response)) && !refreshed) {
+      // Temporary credentials expired earlier than we thought: fetch new ones, try once more.
+      Logger()->info("{}: AWS credentials expired, refreshing", what);
+      credentials_.Invalidate();
+      refreshed = true;
+      --attempt;
+      continue;
+    }
+    if (!IsRetryable(last.code)) {
+      return last;
+    }
+    Logger()->warn("{} failed (attempt {}): {}", what, attempt + 1, last.ToString());
+  }
+  return last;
+}
+
+}  // namespace locksmith::internal

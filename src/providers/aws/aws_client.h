@@ -1,0 +1,81 @@
+// SecretsManagerClient: one Secrets Manager call over awsJson1.1 (POST /, X-Amz-Target,
+// SigV4-signed), with retries for throttling, 5xx and network errors, one retry with refreshed
+// credentials after an expired-token answer, and the mapping of AWS error types onto locksmith
+// error codes. Knows nothing about names, stages or the Provider interface.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "locksmith/clock.h"
+#include "locksmith/random.h"
+#include "locksmith/result.h"
+#include "providers/aws/aws_credentials.h"
+#include "providers/aws/sigv4.h"
+#include "transport/http_client.h"
+
+namespace locksmith::internal {
+
+// A parsed 2xx answer; its JSON is wiped on destruction.
+struct AwsReply {
+  AwsReply() = default;
+  AwsReply(AwsReply&&) = default;
+  AwsReply& operator=(AwsReply&&) = default;
+  ~AwsReply();
+  nlohmann::json json;
+};
+
+// https://secretsmanager[-fips].<region>.amazonaws.com (.amazonaws.com.cn in China regions),
+// or `endpoint_url` without a trailing slash. kInvalidArgument for no region and no URL, or a
+// URL that is not http(s).
+Result<std::string> ResolveSecretsManagerEndpoint(std::string_view endpoint_url,
+                                                  std::string_view region, bool use_fips);
+
+// The signed HTTP request for operation `op` ("GetSecretValue") with JSON `body`.
+Result<HttpRequest> BuildSecretsManagerRequest(std::string_view endpoint, std::string_view region,
+                                               std::string_view op, std::string_view body,
+                                               const AwsCredentials& credentials,
+                                               std::chrono::system_clock::time_point now);
+
+// The error type of a failed answer: "__type" of the JSON body, else X-Amzn-Errortype, with any
+// "namespace#" prefix and ":suffix" removed; empty if neither is there.
+std::string AwsErrorType(const HttpResponse& response);
+
+// The locksmith error for a failed answer. `what` says what was being done ("reading 'x'").
+// The AWS message is included with every string in `scrub` replaced by ***.
+Error AwsError(const HttpResponse& response, std::string_view what,
+               const std::vector<std::string_view>& scrub = {});
+
+bool IsExpiredCredentialType(std::string_view type);
+
+class SecretsManagerClient {
+ public:
+  struct Options {
+    std::string endpoint;
+    std::string region;
+    int max_attempts = 3;
+    std::chrono::milliseconds timeout = std::chrono::seconds(30);
+  };
+  SecretsManagerClient(Options options, HttpClient& http, RefreshingCredentials& credentials,
+                       Clock& clock, Random& random);
+
+  // `body` is JSON text (may hold a secret value: it is wiped). Errors: the mapped AWS error,
+  // transport errors, kUnavailable for a malformed 2xx body.
+  Result<AwsReply> Call(std::string_view op, std::string body, std::string_view what);
+
+  const std::string& endpoint() const { return options_.endpoint; }
+
+ private:
+  std::chrono::milliseconds Backoff(int attempt);
+
+  const Options options_;
+  HttpClient& http_;
+  RefreshingCredentials& credentials_;
+  Clock& clock_;
+  Random& random_;
+};
+
+}  // namespace locksmith::internal

@@ -1,0 +1,511 @@
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "core/crypto.h"
+#include "locksmith/log.h"
+#include "locksmith/naming.h"
+#include "providers/aws/aws_json.h"
+#include "providers/aws/aws_provider_internal.h"
+#include "transport/curl_http_client.h"
+
+namespace locksmith {
+namespace internal {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kBatchSize = 20;  // BatchGetSecretValue's limit on SecretIdList
+
+std::chrono::system_clock::time_point EpochSeconds(const json& value) {
+  if (!value.is_number()) {
+    return {};
+  }
+  double seconds = value.get<double>();
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::duration<double>(seconds)));
+}
+
+std::vector<Stage> StagesFrom(const json& labels) {
+  std::vector<Stage> stages;
+  if (!labels.is_array()) {
+    return stages;
+  }
+  for (const auto& label : labels) {
+    if (label.is_string()) {
+      if (auto stage = StageFromLabel(label.get<std::string>())) {
+        stages.push_back(*stage);
+      }
+    }
+  }
+  return stages;
+}
+
+std::string StringField(const json& object, const char* key) {
+  if (object.is_object() && object.contains(key) && object[key].is_string()) {
+    return object[key].get<std::string>();
+  }
+  return {};
+}
+
+bool IsValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t extra = 0;
+    if (c < 0x80) {
+      extra = 0;
+    } else if ((c >> 5) == 0x6) {
+      extra = 1;
+    } else if ((c >> 4) == 0xE) {
+      extra = 2;
+    } else if ((c >> 3) == 0x1E) {
+      extra = 3;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size() + (extra == 0 ? 1 : 0) && extra > 0) {
+      return false;
+    }
+    for (std::size_t k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) {
+        return false;
+      }
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+// The value of one GetSecretValue / BatchGetSecretValue entry.
+Result<SecretValue> ValueFrom(json& entry, std::string_view name) {
+  if (entry.contains("SecretString") && entry["SecretString"].is_string()) {
+    return SecretValue(entry["SecretString"].get_ref<const std::string&>());
+  }
+  if (entry.contains("SecretBinary") && entry["SecretBinary"].is_string()) {
+    auto decoded = Base64DecodeSecret(entry["SecretBinary"].get_ref<const std::string&>());
+    if (!decoded.ok()) {
+      return MakeError(ErrorCode::kDataLoss,
+                       "secret '" + std::string(name) + "' has a malformed SecretBinary");
+    }
+    return decoded;
+  }
+  return MakeError(ErrorCode::kNotFound,
+                   "secret '" + std::string(name) + "' has no value in this version");
+}
+
+Result<Secret> SecretFrom(json& entry, std::string_view name, std::string_view field) {
+  Secret secret;
+  secret.name = std::string(name);
+  secret.version.version_id = StringField(entry, "VersionId");
+  secret.version.stages = StagesFrom(entry.value("VersionStages", json::array()));
+  secret.version.created = EpochSeconds(entry.value("CreatedDate", json()));
+  LOCKSMITH_ASSIGN_OR_RETURN(SecretValue value, ValueFrom(entry, name));
+  if (!field.empty()) {
+    LOCKSMITH_ASSIGN_OR_RETURN(secret.value, ExtractJsonField(value, field));
+  } else {
+    secret.value = std::move(value);
+  }
+  return secret;
+}
+
+std::string Quoted(std::string_view name) { return "'" + std::string(name) + "'"; }
+
+}  // namespace
+
+std::optional<Stage> StageFromLabel(std::string_view label) {
+  if (label == "AWSCURRENT") {
+    return Stage::kCurrent;
+  }
+  if (label == "AWSPREVIOUS") {
+    return Stage::kPrevious;
+  }
+  if (label == "AWSPENDING") {
+    return Stage::kPending;
+  }
+  return std::nullopt;
+}
+
+std::string_view LabelForStage(Stage stage) {
+  switch (stage) {
+    case Stage::kCurrent:
+      return "AWSCURRENT";
+    case Stage::kPrevious:
+      return "AWSPREVIOUS";
+    case Stage::kPending:
+      return "AWSPENDING";
+  }
+  return "AWSCURRENT";
+}
+
+AwsCredentialSourcePtr MakeDefaultCredentialChain(const EnvLookup& env, const AwsSharedFiles& files,
+                                                  const std::string& region, HttpClient& metadata,
+                                                  HttpClient& sts, Clock& clock) {
+  std::vector<AwsCredentialSourcePtr> sources;
+  sources.push_back(MakeEnvCredentialSource(env));
+  sources.push_back(MakeProfileCredentialSource(files));
+  sources.push_back(MakeWebIdentityCredentialSource(env, region, sts, clock));
+  sources.push_back(MakeContainerCredentialSource(env, metadata));
+  sources.push_back(MakeImdsCredentialSource(env, metadata));
+  return std::make_unique<AwsCredentialChain>(std::move(sources));
+}
+
+Result<std::unique_ptr<AwsProviderImpl>> AwsProviderImpl::Create(AwsOptions options,
+                                                                 HttpClientPtr http,
+                                                                 HttpClientPtr metadata_http,
+                                                                 AwsCredentialSourcePtr source,
+                                                                 Clock& clock, Random& random) {
+  LOCKSMITH_ASSIGN_OR_RETURN(
+      std::string endpoint,
+      ResolveSecretsManagerEndpoint(options.endpoint_url, options.region, options.use_fips));
+  if (options.region.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a profile region)");
+  }
+  std::unique_ptr<AwsProviderImpl> provider(new AwsProviderImpl());
+  provider->options_ = std::move(options);
+  provider->clock_ = &clock;
+  provider->random_ = &random;
+  provider->http_ = std::move(http);
+  provider->metadata_http_ = std::move(metadata_http);
+  provider->credentials_ = std::make_unique<RefreshingCredentials>(
+      std::move(source), clock, provider->options_.credential_refresh_window);
+  SecretsManagerClient::Options client_options;
+  client_options.endpoint = endpoint;
+  client_options.region = provider->options_.region;
+  client_options.max_attempts = provider->options_.max_attempts;
+  client_options.timeout = provider->options_.timeout;
+  provider->client_ = std::make_unique<SecretsManagerClient>(
+      client_options, *provider->http_, *provider->credentials_, clock, random);
+  return provider;
+}
+
+std::string AwsProviderImpl::SecretId(std::string_view name) const {
+  return JoinSecretPath(options_.prefix, name);
+}
+
+Result<std::string> AwsProviderImpl::NewRequestToken() {
+  // A UUID v4: ClientRequestToken must be 32-64 characters and unique per new version.
+  std::array<std::uint8_t, 16> bytes{};
+  LOCKSMITH_RETURN_IF_ERROR(random_->Fill(bytes));
+  bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0F) | 0x40);
+  bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3F) | 0x80);
+  std::string hex = HexEncode(bytes);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+Result<Secret> AwsProviderImpl::Get(std::string_view name, const VersionSelector& selector) {
+  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
+  json body = {{"SecretId", SecretId(ref.name)}};
+  if (!selector.version_id.empty()) {
+    body["VersionId"] = selector.version_id;
+  } else {
+    body["VersionStage"] = std::string(LabelForStage(selector.stage));
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(
+      AwsReply reply, client_->Call("GetSecretValue", body.dump(), "reading " + Quoted(name)));
+  return SecretFrom(reply.json, ref.name, ref.field);
+}
+
+Result<SecretDescription> AwsProviderImpl::Describe(std::string_view name) {
+  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
+  json body = {{"SecretId", SecretId(ref.name)}};
+  LOCKSMITH_ASSIGN_OR_RETURN(
+      AwsReply reply, client_->Call("DescribeSecret", body.dump(), "describing " + Quoted(name)));
+  SecretDescription description;
+  description.name = ref.name;
+  if (reply.json.contains("LastRotatedDate")) {
+    description.last_rotated = EpochSeconds(reply.json["LastRotatedDate"]);
+  }
+  const json& map = reply.json.value("VersionIdsToStages", json::object());
+  const auto created = EpochSeconds(reply.json.value("CreatedDate", json()));
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    VersionInfo info;
+    info.version_id = it.key();
+    info.stages = StagesFrom(it.value());
+    // DescribeSecret has no per-version dates (ListSecretVersionIds has, but the least-privilege
+    // policy does not allow it): the secret's creation date stands in.
+    info.created = created;
+    description.versions.push_back(std::move(info));
+  }
+  // Newest first as far as the labels tell: pending, current, previous, then unlabelled.
+  auto rank = [](const VersionInfo& v) {
+    if (v.HasStage(Stage::kPending)) {
+      return 0;
+    }
+    if (v.HasStage(Stage::kCurrent)) {
+      return 1;
+    }
+    if (v.HasStage(Stage::kPrevious)) {
+      return 2;
+    }
+    return 3;
+  };
+  std::stable_sort(description.versions.begin(), description.versions.end(),
+                   [&](const VersionInfo& a, const VersionInfo& b) { return rank(a) < rank(b); });
+  return description;
+}
+
+Result<std::vector<std::string>> AwsProviderImpl::List(std::string_view prefix) {
+  std::vector<std::string> names;
+  std::string next_token;
+  const std::string filter = JoinSecretPath(options_.prefix, prefix);
+  for (int page = 0; page < 10000; ++page) {
+    json body = {{"MaxResults", 100}};
+    if (!filter.empty()) {
+      body["Filters"] = json::array({{{"Key", "name"}, {"Values", json::array({filter})}}});
+    }
+    if (!next_token.empty()) {
+      body["NextToken"] = next_token;
+    }
+    LOCKSMITH_ASSIGN_OR_RETURN(AwsReply reply,
+                               client_->Call("ListSecrets", body.dump(), "listing secrets"));
+    for (const auto& entry : reply.json.value("SecretList", json::array())) {
+      std::string path = StringField(entry, "Name");
+      if (entry.contains("DeletedDate")) {
+        continue;
+      }
+      std::string name = options_.prefix.empty() ? path : StripSecretPrefix(options_.prefix, path);
+      if (name.empty() || !name.starts_with(prefix)) {
+        continue;
+      }
+      names.push_back(std::move(name));
+    }
+    next_token = StringField(reply.json, "NextToken");
+    if (next_token.empty()) {
+      break;
+    }
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+Result<VersionInfo> AwsProviderImpl::Put(std::string_view name, const SecretValue& value,
+                                         Stage stage) {
+  LOCKSMITH_RETURN_IF_ERROR(ValidateSecretName(name));
+  if (stage == Stage::kPrevious) {
+    return MakeError(ErrorCode::kInvalidArgument, "a new version cannot be put as previous");
+  }
+  auto value_fields = [&](json& body) {
+    if (IsValidUtf8(value.RevealUnsafe())) {
+      body["SecretString"] = std::string(value.RevealUnsafe());
+    } else {
+      SecretValue encoded = Base64EncodeSecret(value.RevealBytesUnsafe());
+      body["SecretBinary"] = std::string(encoded.RevealUnsafe());
+    }
+  };
+  auto dump = [](json& body) {
+    std::string text = body.dump();
+    WipeAwsJson(body);
+    return text;
+  };
+  const std::string what = "writing " + Quoted(name);
+  LOCKSMITH_ASSIGN_OR_RETURN(std::string token, NewRequestToken());
+  json body = {{"SecretId", SecretId(name)},
+               {"ClientRequestToken", token},
+               {"VersionStages", json::array({std::string(LabelForStage(stage))})}};
+  value_fields(body);
+  auto reply = client_->Call("PutSecretValue", dump(body), what);
+  if (!reply.ok() && reply.error().code == ErrorCode::kNotFound) {
+    // A new secret: CreateSecret makes its first version AWSCURRENT. A secret whose first
+    // version is to be pending is created empty, then given the pending version.
+    json create = {{"Name", SecretId(name)}, {"ClientRequestToken", token}};
+    if (stage == Stage::kCurrent) {
+      value_fields(create);
+    }
+    LOCKSMITH_ASSIGN_OR_RETURN(AwsReply created, client_->Call("CreateSecret", dump(create), what));
+    if (stage == Stage::kCurrent) {
+      VersionInfo info;
+      info.version_id = StringField(created.json, "VersionId");
+      info.stages = {Stage::kCurrent};
+      info.created = clock_->WallNow();
+      return info;
+    }
+    body = {{"SecretId", SecretId(name)},
+            {"ClientRequestToken", token},
+            {"VersionStages", json::array({std::string(LabelForStage(stage))})}};
+    value_fields(body);
+    reply = client_->Call("PutSecretValue", dump(body), what);
+  }
+  if (!reply.ok()) {
+    return std::move(reply).error();
+  }
+  VersionInfo info;
+  info.version_id = StringField(reply->json, "VersionId");
+  info.stages = StagesFrom(reply->json.value("VersionStages", json::array()));
+  info.created = clock_->WallNow();
+  return info;
+}
+
+Result<void> AwsProviderImpl::PromoteToCurrent(std::string_view name, std::string_view version_id) {
+  LOCKSMITH_ASSIGN_OR_RETURN(SecretDescription description, Describe(name));
+  std::string old_current;
+  const VersionInfo* target = nullptr;
+  for (const auto& version : description.versions) {
+    if (version.HasStage(Stage::kCurrent)) {
+      old_current = version.version_id;
+    }
+    if (version.version_id == version_id) {
+      target = &version;
+    }
+  }
+  if (target == nullptr) {
+    return MakeError(ErrorCode::kNotFound, "secret " + Quoted(name) + " has no version '" +
+                                               std::string(version_id) + "'");
+  }
+  const bool was_pending = target->HasStage(Stage::kPending);
+  const std::string what = "promoting a version of " + Quoted(name);
+  if (old_current != version_id) {
+    json body = {{"SecretId", SecretId(name)},
+                 {"VersionStage", "AWSCURRENT"},
+                 {"MoveToVersionId", std::string(version_id)}};
+    if (!old_current.empty()) {
+      body["RemoveFromVersionId"] = old_current;
+    }
+    LOCKSMITH_ASSIGN_OR_RETURN(AwsReply moved,
+                               client_->Call("UpdateSecretVersionStage", body.dump(), what));
+  }
+  if (was_pending) {
+    json body = {{"SecretId", SecretId(name)},
+                 {"VersionStage", "AWSPENDING"},
+                 {"RemoveFromVersionId", std::string(version_id)}};
+    LOCKSMITH_ASSIGN_OR_RETURN(AwsReply cleared,
+                               client_->Call("UpdateSecretVersionStage", body.dump(), what));
+  }
+  return OkResult();
+}
+
+Result<AwsBatchResult> AwsProviderImpl::GetBatch(const std::vector<std::string>& names) {
+  AwsBatchResult result;
+  for (std::size_t start = 0; start < names.size(); start += kBatchSize) {
+    // Secret id -> logical name, for this chunk.
+    std::map<std::string, std::string> by_id;
+    json ids = json::array();
+    for (std::size_t i = start; i < std::min(names.size(), start + kBatchSize); ++i) {
+      auto valid = ValidateSecretName(names[i]);
+      if (!valid.ok()) {
+        result.errors.emplace_back(names[i], std::move(valid).error());
+        continue;
+      }
+      std::string id = SecretId(names[i]);
+      by_id[id] = names[i];
+      ids.push_back(id);
+    }
+    if (ids.empty()) {
+      continue;
+    }
+    std::string next_token;
+    std::set<std::string> seen;
+    do {
+      json body = {{"SecretIdList", ids}};
+      if (!next_token.empty()) {
+        body["NextToken"] = next_token;
+      }
+      LOCKSMITH_ASSIGN_OR_RETURN(
+          AwsReply reply, client_->Call("BatchGetSecretValue", body.dump(), "preloading secrets"));
+      auto name_for = [&](const json& entry) -> std::string {
+        for (const char* key : {"Name", "SecretId", "ARN"}) {
+          auto it = by_id.find(StringField(entry, key));
+          if (it != by_id.end()) {
+            return it->second;
+          }
+        }
+        std::string name = StripSecretPrefix(options_.prefix, StringField(entry, "Name"));
+        return name;
+      };
+      for (auto& entry : reply.json["SecretValues"]) {
+        std::string name = name_for(entry);
+        auto secret = SecretFrom(entry, name, "");
+        if (secret.ok()) {
+          seen.insert(name);
+          result.secrets.push_back(std::move(secret).value());
+        } else {
+          result.errors.emplace_back(name, std::move(secret).error());
+        }
+      }
+      for (auto& entry : reply.json.value("Errors", json::array())) {
+        std::string name = name_for(entry);
+        std::string code = StringField(entry, "ErrorCode");
+        HttpResponse fake;
+        fake.status = 400;
+        fake.body = json({{"__type", code}, {"Message", StringField(entry, "Message")}}).dump();
+        seen.insert(name);
+        result.errors.emplace_back(name, AwsError(fake, "preloading " + Quoted(name)));
+      }
+      next_token = StringField(reply.json, "NextToken");
+    } while (!next_token.empty());
+    for (const auto& [id, name] : by_id) {
+      if (!seen.contains(name)) {
+        result.errors.emplace_back(
+            name, MakeError(ErrorCode::kNotFound, "secret " + Quoted(name) + " not found"));
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace internal
+
+Result<AwsOptions> AwsOptionsFromEnv(const EnvLookup& env) {
+  auto get = [&](std::string_view name) -> std::string {
+    auto value = env(name);
+    return value ? *value : std::string();
+  };
+  AwsOptions options;
+  options.region = get("AWS_REGION");
+  if (options.region.empty()) {
+    options.region = get("AWS_DEFAULT_REGION");
+  }
+  options.profile = get("AWS_PROFILE");
+  options.endpoint_url = get("AWS_ENDPOINT_URL_SECRETS_MANAGER");
+  if (options.endpoint_url.empty()) {
+    options.endpoint_url = get("AWS_ENDPOINT_URL");
+  }
+  std::string fips = get("AWS_USE_FIPS_ENDPOINT");
+  std::transform(fips.begin(), fips.end(), fips.begin(), ::tolower);
+  if (fips == "true") {
+    options.use_fips = true;
+  } else if (!fips.empty() && fips != "false") {
+    return MakeError(ErrorCode::kInvalidArgument, "AWS_USE_FIPS_ENDPOINT must be true or false");
+  }
+  options.prefix = get("AWS_SECRETS_PREFIX");
+  return options;
+}
+
+Result<std::unique_ptr<AwsSecretsManagerProvider>> CreateAwsProvider(AwsOptions options,
+                                                                     EnvLookup env, Clock& clock,
+                                                                     Random& random) {
+  internal::AwsSharedFiles files = internal::ResolveSharedFiles(env, options.profile);
+  if (options.region.empty()) {
+    options.region = internal::ProfileValue(files, "region").value_or("");
+  }
+  internal::CurlHttpClientOptions http_options;
+  http_options.connect_timeout = options.connect_timeout;
+  http_options.timeout = options.timeout;
+  http_options.allow_plain_http_non_loopback = options.allow_plain_http;
+  LOCKSMITH_ASSIGN_OR_RETURN(internal::HttpClientPtr http,
+                             internal::CreateCurlHttpClient(http_options));
+  // The container endpoint and IMDS are plain http on link-local addresses by design.
+  internal::CurlHttpClientOptions metadata_options;
+  metadata_options.connect_timeout = std::chrono::seconds(1);
+  metadata_options.timeout = std::chrono::seconds(5);
+  metadata_options.allow_plain_http_non_loopback = true;
+  LOCKSMITH_ASSIGN_OR_RETURN(internal::HttpClientPtr metadata,
+                             internal::CreateCurlHttpClient(metadata_options));
+  auto chain =
+      internal::MakeDefaultCredentialChain(env, files, options.region, *metadata, *http, clock);
+  LOCKSMITH_ASSIGN_OR_RETURN(
+      auto provider,
+      internal::AwsProviderImpl::Create(std::move(options), std::move(http), std::move(metadata),
+                                        std::move(chain), clock, random));
+  return std::unique_ptr<AwsSecretsManagerProvider>(std::move(provider));
+}
+
+}  // namespace locksmith

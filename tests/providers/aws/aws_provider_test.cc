@@ -1,0 +1,432 @@
+// AwsSecretsManagerProvider against tests/servers/aws_server.py over real sockets: stages and
+// versions, pagination, batch preload, faults, bad and expired signatures, expired credentials.
+#include "locksmith/aws_provider.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+
+#include "locksmith/testing/fake_clock.h"
+#include "locksmith/testing/fake_random.h"
+#include "providers/aws/aws_provider_internal.h"
+#include "providers/aws/aws_test_server.h"
+#include "support/log_capture.h"
+#include "support/matchers.h"
+#include "transport/curl_http_client.h"
+
+namespace locksmith {
+namespace {
+
+using ::locksmith::testing::AwsTestServer;
+using ::locksmith::testing::HasError;
+using ::locksmith::testing::HasErrorMessage;
+using ::locksmith::testing::IsOk;
+using ::locksmith::testing::kAwsTestAccessKey;
+using ::locksmith::testing::kAwsTestSecretKey;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using namespace std::chrono_literals;
+
+constexpr char kPrefix[] = "agentauri-backend/production";
+constexpr char kPlanted[] = "planted-Secret-Value-7f3a9c";
+
+// Static credentials, counting fetches; `next` (if set) replaces them after the first fetch.
+class ScriptedSource : public internal::AwsCredentialSource {
+ public:
+  ScriptedSource(std::string key, std::string secret, std::optional<std::string> token = {})
+      : key_(std::move(key)), secret_(std::move(secret)), token_(std::move(token)) {}
+  Result<internal::AwsCredentials> Fetch() override {
+    ++fetches;
+    if (fetches > 1 && next_key) {
+      key_ = *next_key;
+      secret_ = *next_secret;
+      token_.reset();
+    }
+    internal::AwsCredentials creds;
+    creds.access_key_id = key_;
+    creds.secret_access_key = SecretValue(secret_);
+    if (token_) {
+      creds.session_token = SecretValue(*token_);
+    }
+    return creds;
+  }
+  std::string_view Name() const override { return "scripted"; }
+
+  int fetches = 0;
+  std::optional<std::string> next_key;
+  std::optional<std::string> next_secret;
+
+ private:
+  std::string key_;
+  std::string secret_;
+  std::optional<std::string> token_;
+};
+
+class AwsProviderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.ok()) << "aws test server did not start";
+    server_.SetClock(clock_.WallNow());
+  }
+
+  AwsOptions Options() {
+    AwsOptions options;
+    options.region = "eu-west-1";
+    options.endpoint_url = server_.url();
+    options.prefix = kPrefix;
+    options.timeout = 5s;
+    return options;
+  }
+
+  std::unique_ptr<internal::AwsProviderImpl> Make(
+      AwsOptions options, internal::AwsCredentialSourcePtr source = nullptr) {
+    if (source == nullptr) {
+      source = std::make_unique<ScriptedSource>(kAwsTestAccessKey, kAwsTestSecretKey);
+    }
+    auto http = internal::CreateCurlHttpClient({});
+    EXPECT_THAT(http, IsOk());
+    auto provider = internal::AwsProviderImpl::Create(std::move(options), std::move(http).value(),
+                                                      nullptr, std::move(source), clock_, random_);
+    EXPECT_THAT(provider, IsOk());
+    return provider.ok() ? std::move(provider).value() : nullptr;
+  }
+
+  AwsTestServer server_;
+  locksmith::testing::FakeClock clock_;
+  locksmith::testing::FakeRandom random_;
+};
+
+TEST_F(AwsProviderTest, KindIsAws) {
+  auto provider = Make(Options());
+  EXPECT_EQ(provider->Kind(), "aws");
+  EXPECT_EQ(provider->Endpoint(), server_.url());
+}
+
+TEST_F(AwsProviderTest, StagesAndVersionsFollowRotation) {
+  auto provider = Make(Options());
+  auto v1 = provider->Put("jwt-secret", SecretValue("value-one"), Stage::kCurrent);
+  ASSERT_THAT(v1, IsOk());
+  EXPECT_THAT(v1->stages, ElementsAre(Stage::kCurrent));
+  // The ClientRequestToken is a fresh UUID from the injected Random.
+  EXPECT_EQ(v1->version_id, "01020304-0506-4708-890a-0b0c0d0e0f10");
+
+  auto current = provider->Get("jwt-secret", VersionSelector::Current());
+  ASSERT_THAT(current, IsOk());
+  EXPECT_TRUE(current->value.Equals("value-one"));
+  EXPECT_EQ(current->version.version_id, v1->version_id);
+  EXPECT_EQ(current->name, "jwt-secret");
+  EXPECT_EQ(current->version.created, clock_.WallNow());
+
+  auto v2 = provider->Put("jwt-secret", SecretValue("value-two"), Stage::kPending);
+  ASSERT_THAT(v2, IsOk());
+  EXPECT_THAT(v2->stages, ElementsAre(Stage::kPending));
+  EXPECT_NE(v2->version_id, v1->version_id);
+  auto pending = provider->Get("jwt-secret", VersionSelector::AtStage(Stage::kPending));
+  ASSERT_THAT(pending, IsOk());
+  EXPECT_TRUE(pending->value.Equals("value-two"));
+  EXPECT_TRUE(provider->Get("jwt-secret", VersionSelector::Current())->value.Equals("value-one"));
+  EXPECT_THAT(provider->Get("jwt-secret", VersionSelector::AtStage(Stage::kPrevious)),
+              HasError(ErrorCode::kNotFound));
+
+  ASSERT_THAT(provider->PromoteToCurrent("jwt-secret", v2->version_id), IsOk());
+  EXPECT_TRUE(provider->Get("jwt-secret", VersionSelector::Current())->value.Equals("value-two"));
+  EXPECT_TRUE(provider->Get("jwt-secret", VersionSelector::AtStage(Stage::kPrevious))
+                  ->value.Equals("value-one"));
+  EXPECT_THAT(provider->Get("jwt-secret", VersionSelector::AtStage(Stage::kPending)),
+              HasError(ErrorCode::kNotFound));
+  EXPECT_TRUE(provider->Get("jwt-secret", VersionSelector::ById(v1->version_id))
+                  ->value.Equals("value-one"));
+
+  auto description = provider->Describe("jwt-secret");
+  ASSERT_THAT(description, IsOk());
+  ASSERT_EQ(description->versions.size(), 2u);
+  EXPECT_EQ(description->versions[0].version_id, v2->version_id);
+  EXPECT_THAT(description->versions[0].stages, ElementsAre(Stage::kCurrent));
+  EXPECT_THAT(description->versions[1].stages, ElementsAre(Stage::kPrevious));
+  ASSERT_TRUE(description->last_rotated.has_value());
+  EXPECT_EQ(*description->last_rotated, clock_.WallNow());
+
+  // A plain Put to current moves the labels like the service does.
+  auto v3 = provider->Put("jwt-secret", SecretValue("value-three"), Stage::kCurrent);
+  ASSERT_THAT(v3, IsOk());
+  EXPECT_TRUE(provider->Get("jwt-secret", VersionSelector::AtStage(Stage::kPrevious))
+                  ->value.Equals("value-two"));
+  EXPECT_THAT(provider->PromoteToCurrent("jwt-secret", "no-such-version"),
+              HasError(ErrorCode::kNotFound));
+}
+
+TEST_F(AwsProviderTest, PendingFirstVersionCreatesAnEmptySecret) {
+  auto provider = Make(Options());
+  auto v1 = provider->Put("new-secret", SecretValue("staged"), Stage::kPending);
+  ASSERT_THAT(v1, IsOk());
+  EXPECT_THAT(provider->Get("new-secret", VersionSelector::Current()),
+              HasError(ErrorCode::kNotFound));
+  ASSERT_THAT(provider->PromoteToCurrent("new-secret", v1->version_id), IsOk());
+  EXPECT_TRUE(provider->Get("new-secret", VersionSelector::Current())->value.Equals("staged"));
+  EXPECT_EQ(server_.OpCount("CreateSecret"), 1);
+}
+
+TEST_F(AwsProviderTest, BinaryValuesAndFieldsRoundTrip) {
+  auto provider = Make(Options());
+  const std::string binary("\x00\xff\x10\x80zz", 6);
+  ASSERT_THAT(provider->Put("bin", SecretValue(binary), Stage::kCurrent), IsOk());
+  auto got = provider->Get("bin", VersionSelector::Current());
+  ASSERT_THAT(got, IsOk());
+  EXPECT_TRUE(got->value.Equals(binary));
+
+  ASSERT_THAT(provider->Put("database", SecretValue(R"({"password":"pw-1","user":"app"})"),
+                            Stage::kCurrent),
+              IsOk());
+  auto field = provider->Get("database#password", VersionSelector::Current());
+  ASSERT_THAT(field, IsOk());
+  EXPECT_TRUE(field->value.Equals("pw-1"));
+  EXPECT_THAT(provider->Get("database#missing", VersionSelector::Current()), Not(IsOk()));
+}
+
+TEST_F(AwsProviderTest, NotFoundIsNotRetried) {
+  auto provider = Make(Options());
+  EXPECT_THAT(provider->Get("missing", VersionSelector::Current()),
+              HasErrorMessage(ErrorCode::kNotFound, "ResourceNotFoundException"));
+  EXPECT_EQ(server_.OpCount("GetSecretValue"), 1);
+  EXPECT_THAT(provider->Describe("missing"), HasError(ErrorCode::kNotFound));
+  EXPECT_THAT(provider->Get("bad name!", VersionSelector::Current()),
+              HasError(ErrorCode::kInvalidArgument));
+}
+
+TEST_F(AwsProviderTest, ListPaginatesAndMapsThePrefix) {
+  auto provider = Make(Options());
+  for (int i = 0; i < 130; ++i) {
+    ASSERT_THAT(
+        provider->Put("app/s" + std::to_string(1000 + i), SecretValue("x"), Stage::kCurrent),
+        IsOk());
+  }
+  ASSERT_THAT(provider->Put("rpc/alchemy-api-key", SecretValue("x"), Stage::kCurrent), IsOk());
+  // Outside the prefix: never listed.
+  AwsOptions other = Options();
+  other.prefix = "agentauri-backend/staging";
+  ASSERT_THAT(Make(other)->Put("app/s9999", SecretValue("x"), Stage::kCurrent), IsOk());
+
+  server_.Control("POST", "/_test/reset-stats");
+  auto all = provider->List("");
+  ASSERT_THAT(all, IsOk());
+  EXPECT_EQ(all->size(), 131u);
+  EXPECT_EQ(all->front(), "app/s1000");
+  EXPECT_EQ(all->back(), "rpc/alchemy-api-key");
+  EXPECT_TRUE(std::is_sorted(all->begin(), all->end()));
+  EXPECT_EQ(server_.OpCount("ListSecrets"), 2);  // 100 + 31
+
+  auto rpc = provider->List("rpc/");
+  ASSERT_THAT(rpc, IsOk());
+  EXPECT_THAT(*rpc, ElementsAre("rpc/alchemy-api-key"));
+}
+
+TEST_F(AwsProviderTest, BatchPreloadUsesTwentyPerCall) {
+  auto provider = Make(Options());
+  std::vector<std::string> names;
+  for (int i = 0; i < 43; ++i) {
+    names.push_back("key-" + std::to_string(i));
+    ASSERT_THAT(
+        provider->Put(names.back(), SecretValue("value-" + std::to_string(i)), Stage::kCurrent),
+        IsOk());
+  }
+  names.push_back("missing-a");
+  names.push_back("missing-b");
+  server_.Control("POST", "/_test/reset-stats");
+  auto batch = provider->GetBatch(names);
+  ASSERT_THAT(batch, IsOk());
+  EXPECT_EQ(server_.OpCount("BatchGetSecretValue"), 3);  // ceil(45 / 20)
+  EXPECT_EQ(server_.OpCount("GetSecretValue"), 0);
+  ASSERT_EQ(batch->secrets.size(), 43u);
+  std::map<std::string, std::string> values;
+  for (const auto& secret : batch->secrets) {
+    values[secret.name] = std::string(secret.value.RevealUnsafe());
+    EXPECT_THAT(secret.version.stages, ElementsAre(Stage::kCurrent));
+  }
+  EXPECT_EQ(values["key-0"], "value-0");
+  EXPECT_EQ(values["key-42"], "value-42");
+  ASSERT_EQ(batch->errors.size(), 2u);
+  EXPECT_EQ(batch->errors[0].first, "missing-a");
+  EXPECT_EQ(batch->errors[0].second.code, ErrorCode::kNotFound);
+  EXPECT_EQ(batch->errors[1].first, "missing-b");
+}
+
+TEST_F(AwsProviderTest, ThrottlingAndServerErrorsAreRetriedWithBackoff) {
+  auto provider = Make(Options());
+  ASSERT_THAT(provider->Put("k", SecretValue("v"), Stage::kCurrent), IsOk());
+  for (const char* kind : {"throttle", "500", "internal", "malformed", "drop"}) {
+    SCOPED_TRACE(kind);
+    const auto sleeps_before = clock_.Sleeps().size();
+    server_.Fault({{"kind", kind}, {"count", 2}, {"op", "GetSecretValue"}});
+    auto got = provider->Get("k", VersionSelector::Current());
+    ASSERT_THAT(got, IsOk());
+    EXPECT_TRUE(got->value.Equals("v"));
+    EXPECT_EQ(clock_.Sleeps().size(), sleeps_before + 2);
+  }
+}
+
+TEST_F(AwsProviderTest, PersistentFaultsMapToRetryableErrors) {
+  auto provider = Make(Options());
+  ASSERT_THAT(provider->Put("k", SecretValue("v"), Stage::kCurrent), IsOk());
+  struct Expect {
+    const char* kind;
+    ErrorCode code;
+    const char* text;
+  };
+  for (const Expect& e : {Expect{"throttle", ErrorCode::kThrottled, "ThrottlingException"},
+                          Expect{"500", ErrorCode::kUnavailable, "HTTP 500"},
+                          Expect{"internal", ErrorCode::kUnavailable, "InternalServiceError"},
+                          Expect{"malformed", ErrorCode::kUnavailable, "malformed"},
+                          Expect{"drop", ErrorCode::kUnavailable, ""}}) {
+    SCOPED_TRACE(e.kind);
+    server_.Control("POST", "/_test/reset-stats");
+    server_.Fault({{"kind", e.kind}, {"count", 3}, {"op", "GetSecretValue"}});
+    EXPECT_THAT(provider->Get("k", VersionSelector::Current()), HasErrorMessage(e.code, e.text));
+    EXPECT_EQ(server_.OpCount("GetSecretValue"), 3);  // max_attempts
+  }
+  // The backoff grows: full jitter over 100, 200 ms caps (FakeRandom picks the middle).
+  auto sleeps = clock_.Sleeps();
+  ASSERT_GE(sleeps.size(), 2u);
+  EXPECT_EQ(sleeps[0], 51ms);
+  EXPECT_EQ(sleeps[1], 101ms);
+}
+
+TEST_F(AwsProviderTest, SlowAnswerIsDeadlineExceeded) {
+  AwsOptions options = Options();
+  options.timeout = 300ms;
+  options.max_attempts = 1;
+  auto provider = Make(options);
+  ASSERT_THAT(provider->Put("k", SecretValue("v"), Stage::kCurrent), IsOk());
+  server_.Fault({{"kind", "slow"}, {"seconds", 1.5}, {"op", "GetSecretValue"}});
+  EXPECT_THAT(provider->Get("k", VersionSelector::Current()),
+              HasError(ErrorCode::kDeadlineExceeded));
+}
+
+TEST_F(AwsProviderTest, WrongSecretKeyIsUnauthenticatedAndNotLeaked) {
+  locksmith::testing::LogCapture logs;
+  auto provider = Make(Options(), std::make_unique<ScriptedSource>(kAwsTestAccessKey,
+                                                                   "wrong-secret-key-0123456789"));
+  auto put = provider->Put("k", SecretValue(kPlanted), Stage::kCurrent);
+  EXPECT_THAT(put, HasErrorMessage(ErrorCode::kUnauthenticated, "InvalidSignatureException"));
+  EXPECT_THAT(put.error().message, Not(HasSubstr("wrong-secret-key")));
+  EXPECT_THAT(put.error().message, Not(HasSubstr(kPlanted)));
+  EXPECT_THAT(put.error().message, Not(HasSubstr("com.amazon.coral")));  // namespace stripped
+  EXPECT_EQ(server_.Stats()["auth_failures"], 1);                        // never retried
+  EXPECT_THAT(logs.Text(), Not(HasSubstr("wrong-secret-key")));
+  EXPECT_THAT(logs.Text(), Not(HasSubstr(kPlanted)));
+}
+
+TEST_F(AwsProviderTest, UnknownKeyIsUnauthenticated) {
+  auto provider = Make(Options(), std::make_unique<ScriptedSource>("AKIDNOBODY", "whatever-key"));
+  EXPECT_THAT(provider->Get("k", VersionSelector::Current()),
+              HasErrorMessage(ErrorCode::kUnauthenticated, "UnrecognizedClientException"));
+}
+
+TEST_F(AwsProviderTest, ExpiredSignatureIsUnauthenticated) {
+  auto provider = Make(Options());
+  server_.AdvanceClock(10min);  // our clock is now 10 minutes behind the service's
+  EXPECT_THAT(provider->Get("k", VersionSelector::Current()),
+              HasErrorMessage(ErrorCode::kUnauthenticated, "Signature expired"));
+}
+
+TEST_F(AwsProviderTest, AccessDeniedIsPermissionDenied) {
+  server_.Control("POST", "/_test/credentials",
+                  {{"access_key", "AKIDREADONLY"},
+                   {"secret_key", "read-only-secret-key"},
+                   {"allow", {"GetSecretValue", "DescribeSecret"}}});
+  auto writer = Make(Options());
+  ASSERT_THAT(writer->Put("k", SecretValue("v"), Stage::kCurrent), IsOk());
+  auto reader =
+      Make(Options(), std::make_unique<ScriptedSource>("AKIDREADONLY", "read-only-secret-key"));
+  EXPECT_THAT(reader->Get("k", VersionSelector::Current()), IsOk());
+  EXPECT_THAT(reader->Put("k", SecretValue("v2"), Stage::kCurrent),
+              HasErrorMessage(ErrorCode::kPermissionDenied, "AccessDeniedException"));
+  EXPECT_THAT(reader->List(""), HasError(ErrorCode::kPermissionDenied));
+}
+
+TEST_F(AwsProviderTest, ExpiredSessionTokenIsRefreshedAndTriedOnceMore) {
+  const auto expires =
+      std::chrono::duration_cast<std::chrono::seconds>((clock_.WallNow() + 60s).time_since_epoch())
+          .count();
+  server_.Control("POST", "/_test/credentials",
+                  {{"access_key", "ASIASHORTLIVED"},
+                   {"secret_key", "short-lived-secret"},
+                   {"token", "short-lived-session-token"},
+                   {"expires", expires}});
+  auto source = std::make_unique<ScriptedSource>("ASIASHORTLIVED", "short-lived-secret",
+                                                 "short-lived-session-token");
+  source->next_key = kAwsTestAccessKey;
+  source->next_secret = kAwsTestSecretKey;
+  ScriptedSource* raw = source.get();
+  auto provider = Make(Options(), std::move(source));
+  ASSERT_THAT(provider->Put("k", SecretValue("v"), Stage::kCurrent), IsOk());
+  clock_.Advance(120s);
+  server_.AdvanceClock(120s);
+  // The service says ExpiredTokenException; the provider fetches new credentials and succeeds.
+  auto got = provider->Get("k", VersionSelector::Current());
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(raw->fetches, 2);
+}
+
+TEST_F(AwsProviderTest, ExpiredSessionTokenThatStaysExpiredFailsAfterOneRefresh) {
+  locksmith::testing::LogCapture logs;
+  const auto expires =
+      std::chrono::duration_cast<std::chrono::seconds>((clock_.WallNow() + 60s).time_since_epoch())
+          .count();
+  server_.Control("POST", "/_test/credentials",
+                  {{"access_key", "ASIASTALE"},
+                   {"secret_key", "stale-secret"},
+                   {"token", "stale-session-token-value"},
+                   {"expires", expires}});
+  auto source =
+      std::make_unique<ScriptedSource>("ASIASTALE", "stale-secret", "stale-session-token-value");
+  ScriptedSource* raw = source.get();
+  auto provider = Make(Options(), std::move(source));
+  clock_.Advance(120s);
+  server_.AdvanceClock(120s);
+  auto got = provider->Get("k", VersionSelector::Current());
+  EXPECT_THAT(got, HasErrorMessage(ErrorCode::kUnauthenticated, "ExpiredTokenException"));
+  EXPECT_EQ(raw->fetches, 2);
+  EXPECT_THAT(got.error().message, Not(HasSubstr("stale-session-token-value")));
+  EXPECT_THAT(logs.Text(), Not(HasSubstr("stale-session-token-value")));
+  EXPECT_THAT(logs.Text(), Not(HasSubstr("stale-secret")));
+}
+
+TEST_F(AwsProviderTest, PlantedSecretsNeverLeakIntoErrorsOrLogs) {
+  locksmith::testing::LogCapture logs;
+  constexpr char kKey[] = "planted-Secret-Access-Key-91b2";
+  constexpr char kToken[] = "planted-Session-Token-c4d8e0";
+  server_.Control("POST", "/_test/credentials",
+                  {{"access_key", "ASIAPLANTED"}, {"secret_key", kKey}, {"token", kToken}});
+  auto provider = Make(Options(), std::make_unique<ScriptedSource>("ASIAPLANTED", kKey, kToken));
+  std::vector<std::string> errors;
+  auto note = [&](const auto& result) {
+    if (!result.ok()) {
+      errors.push_back(result.error().ToString());
+    }
+  };
+  note(provider->Put("k", SecretValue(kPlanted), Stage::kCurrent));
+  note(provider->Get("k", VersionSelector::Current()));
+  note(provider->Get("k#field", VersionSelector::Current()));  // not JSON: an error
+  note(provider->GetBatch({"k", "missing"}));
+  for (const char* kind : {"throttle", "500", "internal", "malformed", "drop"}) {
+    server_.Fault({{"kind", kind}, {"count", 6}});
+    note(provider->Get("k", VersionSelector::Current()));
+    note(provider->Put("k", SecretValue(kPlanted), Stage::kPending));
+  }
+  server_.AdvanceClock(10min);
+  note(provider->Put("k", SecretValue(kPlanted), Stage::kCurrent));
+  EXPECT_GE(errors.size(), 10u);
+  std::string all = logs.Text();
+  for (const auto& e : errors) {
+    all += e;
+  }
+  for (const char* planted : {kPlanted, kKey, kToken}) {
+    EXPECT_THAT(all, Not(HasSubstr(planted)));
+  }
+}
+
+}  // namespace
+}  // namespace locksmith

@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Proves tests/servers/aws_server.py faithful with the real aws CLI (Debian awscli):
+create-secret, put-secret-value, get-secret-value by stage and by id, describe-secret,
+list-secrets (with a name filter and pagination), update-secret-version-stage, and a request
+signed with the wrong key is refused (InvalidSignatureException), as is an unknown key.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVER = os.path.join(HERE, "aws_server.py")
+ACCESS_KEY = "AKIDLOCKSMITHTEST"
+SECRET_KEY = "locksmith-test-secret-access-key"
+# The Debian awscli (v2); a pip-installed v1 earlier on PATH ignores AWS_REGION.
+AWS = "/usr/bin/aws" if os.path.exists("/usr/bin/aws") else "aws"
+
+
+class AwsCliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = subprocess.Popen(["/usr/bin/python3", SERVER], stdout=subprocess.PIPE,
+                                      text=True)
+        cls.port = int(cls.server.stdout.readline())
+        cls.home = tempfile.TemporaryDirectory()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.terminate()
+        cls.server.wait()
+        cls.home.cleanup()
+
+    def aws(self, *args, secret_key=SECRET_KEY, access_key=ACCESS_KEY, check=True):
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": self.home.name,
+            "AWS_ACCESS_KEY_ID": access_key,
+            "AWS_SECRET_ACCESS_KEY": secret_key,
+            "AWS_REGION": "eu-west-1",
+            "AWS_PAGER": "",
+            "AWS_MAX_ATTEMPTS": "1",
+        }
+        cmd = [AWS, "--endpoint-url", "http://127.0.0.1:%d" % self.port, "--output", "json",
+               "secretsmanager"] + list(args)
+        result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        if check:
+            self.assertEqual(result.returncode, 0, result.stderr)
+            return json.loads(result.stdout) if result.stdout.strip() else {}
+        return result
+
+    def test_lifecycle_with_stages(self):
+        name = "agentauri-backend/production/jwt-secret"
+        created = self.aws("create-secret", "--name", name, "--secret-string", "v1",
+                           "--client-request-token", "11111111-1111-4111-8111-111111111111")
+        self.assertEqual(created["Name"], name)
+        self.assertEqual(created["VersionId"], "11111111-1111-4111-8111-111111111111")
+        self.assertIn(":secretsmanager:", created["ARN"])
+
+        got = self.aws("get-secret-value", "--secret-id", name)
+        self.assertEqual(got["SecretString"], "v1")
+        self.assertEqual(got["VersionStages"], ["AWSCURRENT"])
+
+        pending = self.aws("put-secret-value", "--secret-id", name, "--secret-string", "v2",
+                           "--version-stages", "AWSPENDING")
+        self.assertEqual(pending["VersionStages"], ["AWSPENDING"])
+        got = self.aws("get-secret-value", "--secret-id", name, "--version-stage", "AWSPENDING")
+        self.assertEqual(got["SecretString"], "v2")
+        got = self.aws("get-secret-value", "--secret-id", name, "--version-id",
+                       created["VersionId"])
+        self.assertEqual(got["SecretString"], "v1")
+
+        described = self.aws("describe-secret", "--secret-id", name)
+        self.assertEqual(described["VersionIdsToStages"],
+                         {created["VersionId"]: ["AWSCURRENT"],
+                          pending["VersionId"]: ["AWSPENDING"]})
+
+        self.aws("update-secret-version-stage", "--secret-id", name, "--version-stage",
+                 "AWSCURRENT", "--move-to-version-id", pending["VersionId"],
+                 "--remove-from-version-id", created["VersionId"])
+        described = self.aws("describe-secret", "--secret-id", name)
+        self.assertEqual(described["VersionIdsToStages"][created["VersionId"]], ["AWSPREVIOUS"])
+        self.assertEqual(sorted(described["VersionIdsToStages"][pending["VersionId"]]),
+                         ["AWSCURRENT", "AWSPENDING"])
+        self.assertIn("LastRotatedDate", described)
+        self.aws("update-secret-version-stage", "--secret-id", name, "--version-stage",
+                 "AWSPENDING", "--remove-from-version-id", pending["VersionId"])
+        got = self.aws("get-secret-value", "--secret-id", name, "--version-stage", "AWSPREVIOUS")
+        self.assertEqual(got["SecretString"], "v1")
+        got = self.aws("get-secret-value", "--secret-id", name)
+        self.assertEqual(got["SecretString"], "v2")
+
+        # Moving AWSCURRENT without naming its holder is refused, as by the real service.
+        result = self.aws("update-secret-version-stage", "--secret-id", name, "--version-stage",
+                          "AWSCURRENT", "--move-to-version-id", created["VersionId"],
+                          check=False)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("InvalidParameterException", result.stderr)
+
+    def test_binary_and_not_found(self):
+        binary = os.path.join(self.home.name, "blob.bin")
+        with open(binary, "wb") as f:
+            f.write(b"\x00\xff\x10binary")
+        self.aws("create-secret", "--name", "bin-secret", "--secret-binary", "fileb://" + binary)
+        got = self.aws("get-secret-value", "--secret-id", "bin-secret")
+        self.assertEqual(got["SecretBinary"], "AP8QYmluYXJ5")
+        result = self.aws("get-secret-value", "--secret-id", "missing", check=False)
+        self.assertIn("ResourceNotFoundException", result.stderr)
+        result = self.aws("create-secret", "--name", "bin-secret", "--secret-string", "x",
+                          check=False)
+        self.assertIn("ResourceExistsException", result.stderr)
+
+    def test_list_secrets_filter_and_pagination(self):
+        for i in range(5):
+            self.aws("create-secret", "--name", "list-test/app/s%d" % i, "--secret-string", "x")
+        self.aws("create-secret", "--name", "other/thing", "--secret-string", "x")
+        # The CLI follows NextToken itself; a page size of 2 forces three pages.
+        listed = self.aws("list-secrets", "--filters", "Key=name,Values=list-test/app/",
+                          "--page-size", "2")
+        self.assertEqual(sorted(s["Name"] for s in listed["SecretList"]),
+                         ["list-test/app/s%d" % i for i in range(5)])
+        page = self.aws("list-secrets", "--filters", "Key=name,Values=list-test/app/",
+                        "--max-items", "2")
+        self.assertEqual(len(page["SecretList"]), 2)
+        self.assertIn("NextToken", page)
+
+    def test_wrong_key_is_refused(self):
+        result = self.aws("list-secrets", secret_key="not-the-right-secret-key", check=False)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("InvalidSignatureException", result.stderr)
+        self.assertIn("signature we calculated does not match", result.stderr)
+        result = self.aws("list-secrets", access_key="AKIDUNKNOWN", check=False)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("UnrecognizedClientException", result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
