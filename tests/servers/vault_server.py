@@ -20,7 +20,8 @@ Test controls (no token needed, never under /v1):
   POST /_test/fault {"mode": "none|sealed|429|500|502|412|slow|drop|malformed",
                      "count": N (optional: fault only the next N requests), "path": "prefix"}
        (a "slow" request hangs until the fault is cleared or "delay" seconds pass)
-  GET  /_test/stats   counters: requests, logins, renewals, lookups, connections
+  GET  /_test/stats   counters: requests, logins, renewals, lookups, connections, data_reads
+                      (KV v2 data GETs), metadata_reads
   POST /_test/revoke {"token": "..."}  revokes a token (as an operator would)
 
 Prints the port on stdout once listening on 127.0.0.1 (port 0 unless --port).
@@ -116,7 +117,7 @@ class State:
         self.add_token(root_token, ["root"], ROOT_NS, ttl=0, max_ttl=0, renewable=False,
                        path="auth/token/root", display="root")
         self.stats = {"requests": 0, "logins": 0, "renewals": 0, "lookups": 0, "connections": 0,
-                      "failed_logins": 0}
+                      "failed_logins": 0, "data_reads": 0, "metadata_reads": 0}
         self.fault = {"mode": "none"}
         self.fault_release = threading.Event()
 
@@ -533,6 +534,7 @@ class Handler(BaseHTTPRequestHandler):
             path = path.strip("/")
             if method == "GET":
                 self.require(ns, token, full, "read")
+                self.server.state.stats["data_reads"] += 1
                 return self.kv_read(store, path, query)
             if method in ("POST", "PUT"):
                 self.require(ns, token, full, "update" if path in store else "create")
@@ -553,6 +555,7 @@ class Handler(BaseHTTPRequestHandler):
             path = path.strip("/")
             if method == "GET":
                 self.require(ns, token, full, "read")
+                self.server.state.stats["metadata_reads"] += 1
                 return self.kv_metadata(store, path)
             if method == "DELETE":
                 self.require(ns, token, full, "delete")

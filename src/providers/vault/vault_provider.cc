@@ -258,6 +258,29 @@ Result<VaultProvider::Read> VaultProvider::ReadVersion(std::string_view name,
   return read;
 }
 
+Result<VaultProvider::Read> VaultProvider::ReadVersionCached(std::string_view name,
+                                                             const std::string& path,
+                                                             std::int64_t version) {
+  if (auto held = versions_.Find(path, version)) {
+    Read read;
+    read.version = held->version;
+    read.created = held->created;
+    read.live = true;
+    read.data = std::move(held->data);
+    return read;
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersion(name, path, version));
+  Remember(path, read);
+  return read;
+}
+
+void VaultProvider::Remember(const std::string& path, const Read& read) {
+  if (!read.live || !read.data.is_object() || metadata_denied_.load()) {
+    return;
+  }
+  versions_.Store(path, VaultVersionCache::Entry{read.version, read.created, read.data});
+}
+
 Result<VaultProvider::Read> VaultProvider::ReadLiveBelow(std::string_view name,
                                                          const std::string& path,
                                                          std::int64_t below) {
@@ -374,7 +397,32 @@ Result<Secret> VaultProvider::Get(std::string_view name, const VersionSelector& 
   }
   switch (selector.stage) {
     case Stage::kCurrent: {
+      if (versions_.Holds(path)) {
+        // Version-aware refresh: ask which version is current, read it only if not held.
+        auto versions = ReadMetadata(ref.name, path);
+        if (!versions.ok()) {
+          if (versions.error().code == ErrorCode::kNotFound) {
+            versions_.Forget(path);
+          }
+          return std::move(versions).error();
+        }
+        if (versions->has_value()) {
+          auto current = (*versions)->LatestLive();
+          if (!current) {
+            versions_.Forget(path);
+            return MakeError(ErrorCode::kNotFound, "secret " + Quoted(ref.name) +
+                                                       " has no live version (all deleted or "
+                                                       "destroyed)");
+          }
+          LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersionCached(ref.name, path, *current));
+          if (read.live) {
+            return MakeSecret(ref.name, ref.field, read, Stage::kCurrent);
+          }
+          // Deleted between the two calls: read the latest live one as below.
+        }
+      }
       LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadLatestLive(ref.name, path));
+      Remember(path, read);
       return MakeSecret(ref.name, ref.field, read, Stage::kCurrent);
     }
     case Stage::kPrevious: {
@@ -386,7 +434,7 @@ Result<Secret> VaultProvider::Get(std::string_view name, const VersionSelector& 
           return MakeError(ErrorCode::kNotFound,
                            "secret " + Quoted(ref.name) + " has no previous version");
         }
-        LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersion(ref.name, path, *previous));
+        LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersionCached(ref.name, path, *previous));
         return MakeSecret(ref.name, ref.field, read, Stage::kPrevious);
       }
       LOCKSMITH_ASSIGN_OR_RETURN(Read current, ReadLatestLive(ref.name, path));

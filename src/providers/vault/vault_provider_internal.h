@@ -11,6 +11,7 @@
 #include "locksmith/vault_provider.h"
 #include "providers/vault/vault_api.h"
 #include "providers/vault/vault_auth.h"
+#include "providers/vault/vault_version_cache.h"
 #include "transport/http_client.h"
 
 namespace locksmith::internal {
@@ -62,6 +63,12 @@ class VaultProvider : public Provider, public StatusDetailsSource {
   Result<Read> ReadVersion(std::string_view name, const std::string& path, std::int64_t version);
   Result<Read> ReadLatestLive(std::string_view name, const std::string& path);
   Result<Read> ReadLiveBelow(std::string_view name, const std::string& path, std::int64_t below);
+  // ReadVersion(version > 0), answered from versions_ when that version is held.
+  Result<Read> ReadVersionCached(std::string_view name, const std::string& path,
+                                 std::int64_t version);
+  // Keeps a live read in versions_ (only while the metadata endpoint is usable: without it the
+  // provider cannot tell a version is still current, so holding copies would gain nothing).
+  void Remember(const std::string& path, const Read& read);
   // nullopt when the policy does not allow metadata (403), remembered from then on.
   Result<std::optional<Versions>> ReadMetadata(std::string_view name, const std::string& path);
   Result<Secret> MakeSecret(std::string_view name, std::string_view field, Read& read, Stage stage);
@@ -74,6 +81,7 @@ class VaultProvider : public Provider, public StatusDetailsSource {
   std::unique_ptr<VaultApi> api_;
   std::unique_ptr<VaultAuth> auth_;
   std::atomic<bool> metadata_denied_{false};
+  VaultVersionCache versions_;
 };
 
 Result<ProviderPtr> CreateVaultProvider(VaultOptions options, HttpClientPtr http, Clock& clock,

@@ -10,8 +10,8 @@
 #include "locksmith/rotate.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
+#include "providers/vault/vault_provider_fixture.h"
 #include "providers/vault/vault_provider_internal.h"
-#include "providers/vault/vault_test_server.h"
 #include "support/log_capture.h"
 #include "support/matchers.h"
 #include "support/temp_dir.h"
@@ -25,78 +25,6 @@ using ::locksmith::testing::IsOk;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using namespace std::chrono_literals;
-
-constexpr char kMount[] = "secret/agentauri-backend/production";
-constexpr char kDataPrefix[] = "/v1/secret/data/agentauri-backend/production/";
-
-const std::string kReaderPolicy = R"(
-path "secret/data/agentauri-backend/production/*" {
-  capabilities = ["read"]
-}
-)";
-const std::string kWriterPolicy = R"(
-path "secret/data/agentauri-backend/production/*" {
-  capabilities = ["create", "read", "update"]
-}
-path "secret/metadata/agentauri-backend/production/*" {
-  capabilities = ["read", "list"]
-}
-)";
-
-// Forwards to a real client; `before` runs before each request (to inject a concurrent write).
-class HookedHttpClient : public internal::HttpClient {
- public:
-  explicit HookedHttpClient(internal::HttpClientPtr inner) : inner_(std::move(inner)) {}
-  Result<internal::HttpResponse> Send(const internal::HttpRequest& request) override {
-    if (before) {
-      before(request);
-    }
-    return inner_->Send(request);
-  }
-  std::function<void(const internal::HttpRequest&)> before;
-
- private:
-  internal::HttpClientPtr inner_;
-};
-
-class VaultProviderTest : public ::testing::Test {
- protected:
-  void SetUp() override { ASSERT_TRUE(server_.ok()) << "vault test server did not start"; }
-
-  VaultOptions Options(const std::pair<std::string, std::string>& approle) {
-    VaultOptions options;
-    options.addr = server_.addr();
-    options.mount_path = kMount;
-    options.role_id = approle.first;
-    options.secret_id = SecretValue(approle.second);
-    options.background_renewal = false;
-    options.timeout = 5s;
-    return options;
-  }
-
-  std::unique_ptr<internal::VaultProvider> Make(VaultOptions options,
-                                                HookedHttpClient** hook = nullptr) {
-    auto inner = internal::CreateCurlHttpClient({});
-    EXPECT_THAT(inner, IsOk());
-    auto hooked = std::make_unique<HookedHttpClient>(std::move(inner).value());
-    if (hook != nullptr) {
-      *hook = hooked.get();
-    }
-    auto provider =
-        internal::VaultProvider::Create(std::move(options), std::move(hooked), clock_, random_);
-    EXPECT_THAT(provider, IsOk());
-    return provider.ok() ? std::move(provider).value() : nullptr;
-  }
-
-  void Write(const std::string& name, const std::string& value, const std::string& ns = "") {
-    server_.Admin("POST", kDataPrefix + name, {{"data", {{"value", value}}}}, ns);
-  }
-
-  testing::VaultTestServer server_;
-  testing::FakeClock clock_;
-  testing::FakeRandom random_;
-};
 
 TEST_F(VaultProviderTest, ReadsByStageAndVersionAndDescribes) {
   Write("jwt-secret", "one");
