@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 BUILD_DEPS=(cmake ninja-build g++ pkg-config libssl-dev libcurl4-openssl-dev nlohmann-json3-dev
   libsqlite3-dev prometheus-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
-  libgtest-dev libgmock-dev libbenchmark-dev curl)
+  libgtest-dev libgmock-dev libbenchmark-dev libjwt-dev curl)
 TEST_DEPS=(sqlite3 python3 python3-hvac python3-botocore awscli python3-jwt)
 
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
@@ -74,8 +74,10 @@ case "${1:-}" in
     ./build-release/bench/locksmith_bench --benchmark_repetitions=5 \
       --benchmark_report_aggregates_only=true "$@"
     log "Vault cold start: locksmith vs hvac"
-    install_packages python3-hvac
+    install_packages python3-hvac python3-boto3
     /usr/bin/python3 bench/vault_cold_start.py --bin build-release/bench/vault_cold_start
+    log "AWS start-up preload: locksmith vs boto3"
+    /usr/bin/python3 bench/aws_preload.py --bin build-release/bench/aws_preload
     ;;
   *)
     sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'

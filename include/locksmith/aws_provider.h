@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <utility>
@@ -41,24 +42,29 @@ struct AwsOptions {
   bool allow_plain_http = false;
   // Temporary credentials are refreshed this long before they expire.
   std::chrono::seconds credential_refresh_window = std::chrono::minutes(5);
+  // Version-aware caching: values are kept per version id (immutable in Secrets Manager), this
+  // many per secret, for at most `cached_secrets` secrets. Once a secret has a cached version, a
+  // read by stage asks DescribeSecret where the stage points and fetches the value only for a
+  // version id not cached; a read by cached version id makes no call. 0 turns it off (every read
+  // is a GetSecretValue).
+  std::size_t cached_versions_per_secret = 3;
+  std::size_t cached_secrets = 10000;
 };
 
 // Options from the process (or a fake) environment: the variables named above.
 // kInvalidArgument for a malformed AWS_USE_FIPS_ENDPOINT.
 Result<AwsOptions> AwsOptionsFromEnv(const EnvLookup& env);
 
-// What one BatchGetSecretValue preload found.
-struct AwsBatchResult {
-  std::vector<Secret> secrets;                        // the current version of each found name
-  std::vector<std::pair<std::string, Error>> errors;  // per name that could not be read
-};
+// What one BatchGetSecretValue preload found (the same shape as Provider::GetCurrentBatch's).
+using AwsBatchResult = BatchResult;
 
 // A Provider with the extras only Secrets Manager has. Thread-safe.
 class AwsSecretsManagerProvider : public Provider {
  public:
   // Current versions of `names` (logical names) through BatchGetSecretValue, 20 per call, for
-  // the start-up preload. A name that fails is reported in `errors`; the call fails as a whole
-  // only when a request fails (credentials, permission, network).
+  // the start-up preload (GetCurrentBatch uses it, falling back to one GetSecretValue per name
+  // when BatchGetSecretValue is denied). A name that fails is reported in `errors`; the call fails
+  // as a whole only when a request fails (credentials, permission, network).
   virtual Result<AwsBatchResult> GetBatch(const std::vector<std::string>& names) = 0;
   // Where requests go, e.g. "https://secretsmanager.eu-west-1.amazonaws.com".
   virtual std::string Endpoint() const = 0;

@@ -41,8 +41,11 @@ struct VaultSettings {
 };
 
 struct AwsSettings {
-  std::string region;  // AWS_REGION, else AWS_DEFAULT_REGION
+  // AWS_REGION, else AWS_DEFAULT_REGION; empty: the profile's region (CreateAwsProvider).
+  std::string region;
   std::string prefix;  // AWS_SECRETS_PREFIX
+  // LOCKSMITH_ALLOW_INSECURE_HTTP: plain http:// endpoints to a host other than loopback.
+  bool allow_plain_http = false;
 };
 
 struct Config {
@@ -62,7 +65,8 @@ Result<Config> LoadConfig(const EnvLookup& env);
 // The VaultOptions `settings` describe (secret values are cloned, so the config stays usable).
 VaultOptions VaultOptionsFromSettings(const VaultSettings& settings);
 
-// The provider the config names. kUnimplemented for a back end not built in yet.
+// The provider the config names (every back end is built in; aws also reads the AWS_* variables
+// of AwsOptionsFromEnv and the shared files through `env`).
 Result<ProviderPtr> CreateProvider(Config& config, const EnvLookup& env, Clock& clock,
                                    Random& random);
 

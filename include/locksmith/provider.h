@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "locksmith/result.h"
@@ -54,6 +55,12 @@ struct SecretDescription {
   std::optional<std::chrono::system_clock::time_point> last_rotated;
 };
 
+// What a batch read of current versions found (Provider::GetCurrentBatch).
+struct BatchResult {
+  std::vector<Secret> secrets;                        // the current version of each found name
+  std::vector<std::pair<std::string, Error>> errors;  // per name that could not be read
+};
+
 // Implementations are thread-safe: every method may be called from any thread at once.
 // Names are logical names ("db-encryption-key", "rpc/alchemy-api-key"); each provider maps them
 // onto its own paths (prefix, mount). Errors:
@@ -80,6 +87,23 @@ class Provider {
   // Makes `version_id` current; the old current becomes previous; a pending label on
   // `version_id` is removed.
   virtual Result<void> PromoteToCurrent(std::string_view name, std::string_view version_id) = 0;
+
+  // The current versions of `names` (logical names, no #field), for a start-up preload. A name
+  // that cannot be read is reported in `errors` with its error; the call fails as a whole only
+  // when the back end cannot be asked at all. Back ends with a batch API override this (AWS:
+  // BatchGetSecretValue, 20 names per call); the default reads the names one by one.
+  virtual Result<BatchResult> GetCurrentBatch(const std::vector<std::string>& names) {
+    BatchResult batch;
+    for (const std::string& name : names) {
+      Result<Secret> secret = Get(name, VersionSelector::Current());
+      if (secret.ok()) {
+        batch.secrets.push_back(std::move(secret).value());
+      } else {
+        batch.errors.emplace_back(name, std::move(secret).error());
+      }
+    }
+    return batch;
+  }
 };
 
 using ProviderPtr = std::unique_ptr<Provider>;

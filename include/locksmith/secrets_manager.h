@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "locksmith/clock.h"
 #include "locksmith/metrics.h"
@@ -77,6 +79,12 @@ struct ManagerStatus {
   std::uint64_t cache_misses = 0;
 };
 
+// What SecretsManager::Preload did.
+struct PreloadResult {
+  std::vector<std::string> loaded;                    // references now cached
+  std::vector<std::pair<std::string, Error>> failed;  // references not loaded, with the reason
+};
+
 // Thread-safe: every method may be called from any thread at once. Get on a warm cache never
 // waits on the back end. References are "name" or "name#field".
 class SecretsManager {
@@ -90,6 +98,25 @@ class SecretsManager {
   virtual Result<Secret> GetVersion(std::string_view ref, const VersionSelector& selector) = 0;
   // Drops the cached entry and fetches again now (one call, no fixed sleep).
   virtual Result<SecretValue> Refresh(std::string_view ref) = 0;
+
+  // Start-up preload: loads `refs` ("name" or "name#field") into the cache in as few back-end
+  // calls as the provider allows (Provider::GetCurrentBatch; AWS reads 20 secrets per call), as
+  // if each had been read with Get; references to the same secret share one read. A reference
+  // that cannot be loaded is listed in `failed`. Errors (nothing loaded): the batch call's own
+  // after retries, kUnavailable when the circuit breaker is open. The default reads each
+  // reference with Get.
+  virtual Result<PreloadResult> Preload(const std::vector<std::string>& refs) {
+    PreloadResult result;
+    for (const std::string& ref : refs) {
+      auto value = Get(ref);
+      if (value.ok()) {
+        result.loaded.push_back(ref);
+      } else {
+        result.failed.emplace_back(ref, std::move(value).error());
+      }
+    }
+    return result;
+  }
 
   // `callback` runs after the version behind `ref` changes (and only then), on the thread that
   // noticed the change. It is not called for the value present when subscribing.

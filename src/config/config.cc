@@ -269,6 +269,7 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   config.vault.tls.client_key = r.Text("VAULT_CLIENT_KEY").value_or("");
   r.Bool("VAULT_SKIP_VERIFY", config.vault.tls.skip_verify);
   r.Bool("LOCKSMITH_ALLOW_INSECURE_HTTP", config.vault.allow_plain_http);
+  config.aws.allow_plain_http = config.vault.allow_plain_http;
   r.Duration("VAULT_CLIENT_TIMEOUT", config.vault.timeout, std::chrono::milliseconds(1));
 
   // Runtime.
@@ -358,8 +359,29 @@ Result<Config> LoadConfig(const EnvLookup& env) {
       }
     }
   }
-  if (config.backend == Backend::kAws && config.aws.region.empty()) {
-    r.Problem("SECRETS_BACKEND=aws needs AWS_REGION or AWS_DEFAULT_REGION (e.g. us-east-1)");
+  if (config.backend == Backend::kAws) {
+    // No region here is fine: the SDKs also take it from the profile (~/.aws/config), which
+    // CreateAwsProvider reads; it reports "no AWS region" when there is none anywhere.
+    // The endpoint override, as the SDKs pick it: the service-specific variable first.
+    std::string_view endpoint_var = "AWS_ENDPOINT_URL_SECRETS_MANAGER";
+    auto endpoint = r.Text(endpoint_var);
+    if (!endpoint) {
+      endpoint_var = "AWS_ENDPOINT_URL";
+      endpoint = r.Text(endpoint_var);
+    }
+    if (endpoint) {
+      auto url = internal::ParseUrlParts(*endpoint);
+      if (!url.ok() || (url->scheme != "http" && url->scheme != "https") || url->host.empty()) {
+        r.Invalid(endpoint_var, *endpoint,
+                  "a URL such as https://secretsmanager.us-east-1.amazonaws.com");
+      } else if (url->scheme == "http" && !config.aws.allow_plain_http &&
+                 !internal::IsLoopbackHost(url->host)) {
+        r.Problem(std::string(endpoint_var) +
+                  " uses plain http:// to a host other than loopback: signed requests and "
+                  "secret values would travel unencrypted; use https://, or set "
+                  "LOCKSMITH_ALLOW_INSECURE_HTTP=true if you really mean it");
+      }
+    }
   }
 
   LOCKSMITH_RETURN_IF_ERROR(r.Status());

@@ -1,6 +1,7 @@
 // CreateProvider: builds the back end a Config names.
 #include <string>
 
+#include "locksmith/aws_provider.h"
 #include "locksmith/config.h"
 #include "locksmith/vault_provider.h"
 
@@ -45,8 +46,19 @@ Result<ProviderPtr> CreateProvider(Config& config, const EnvLookup& env, Clock& 
       return CreateDotenvProvider(config.dotenv, env, clock);
     case Backend::kVault:
       return CreateVaultProvider(VaultOptionsFromSettings(config.vault), clock, random);
-    case Backend::kAws:
-      break;
+    case Backend::kAws: {
+      // AwsOptionsFromEnv reads the AWS_* variables the SDKs read (endpoint, FIPS, profile);
+      // LoadConfig already validated the region and prefix, which win when set.
+      LOCKSMITH_ASSIGN_OR_RETURN(AwsOptions options, AwsOptionsFromEnv(env));
+      if (!config.aws.region.empty()) {
+        options.region = config.aws.region;
+      }
+      options.prefix = config.aws.prefix;
+      options.allow_plain_http = config.aws.allow_plain_http;
+      LOCKSMITH_ASSIGN_OR_RETURN(auto provider,
+                                 CreateAwsProvider(std::move(options), env, clock, random));
+      return ProviderPtr(std::move(provider));
+    }
   }
   return MakeError(ErrorCode::kUnimplemented, "the " + std::string(BackendName(config.backend)) +
                                                   " back end is not built into this version yet");

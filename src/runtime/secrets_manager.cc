@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <exception>
+#include <map>
+#include <set>
 
 #include "locksmith/log.h"
 #include "locksmith/naming.h"
@@ -218,14 +220,16 @@ FetchOutcome SecretsManagerImpl::FetchAndStore(const std::string& key, const Ent
   if (!outcome.result.ok()) {
     return outcome;
   }
-  Secret secret = std::move(outcome.result).value();
+  outcome.result =
+      StoreFetched(key, spec, std::move(outcome.result).value(), outcome.version_changed);
+  return outcome;
+}
+
+Result<Secret> SecretsManagerImpl::StoreFetched(const std::string& key, const EntrySpec& spec,
+                                                Secret secret, bool& version_changed) {
+  version_changed = false;
   if (!spec.field.empty()) {
-    auto field = ExtractJsonField(secret.value, spec.field);
-    if (!field.ok()) {
-      outcome.result = std::move(field).error();
-      return outcome;
-    }
-    secret.value = std::move(field).value();
+    LOCKSMITH_ASSIGN_OR_RETURN(secret.value, ExtractJsonField(secret.value, spec.field));
   }
   secret.name = spec.name;
   if (!spec.versioned && metrics_ != nullptr &&
@@ -235,10 +239,108 @@ FetchOutcome SecretsManagerImpl::FetchAndStore(const std::string& key, const Ent
     metrics_->SetSecretAgeDays(spec.name, age.count());
   }
   Secret copy = CloneSecret(secret);
-  outcome.version_changed = cache_.Store(key, spec, std::move(secret), clock_.Now(), JitteredTtl(),
-                                         options_.cache.refresh_ahead);
-  outcome.result = std::move(copy);
-  return outcome;
+  version_changed = cache_.Store(key, spec, std::move(secret), clock_.Now(), JitteredTtl(),
+                                 options_.cache.refresh_ahead);
+  return copy;
+}
+
+Result<PreloadResult> SecretsManagerImpl::Preload(const std::vector<std::string>& refs) {
+  PreloadResult result;
+  std::vector<std::pair<std::string, EntrySpec>> wanted;
+  std::vector<std::string> names;  // each secret once, in first-seen order
+  std::set<std::string, std::less<>> seen_refs;
+  std::set<std::string, std::less<>> seen_names;
+  for (const std::string& ref : refs) {
+    if (!seen_refs.insert(ref).second) {
+      continue;
+    }
+    auto spec = SpecForRef(ref, VersionSelector::Current(), false);
+    if (!spec.ok()) {
+      result.failed.emplace_back(ref, std::move(spec).error());
+      continue;
+    }
+    if (seen_names.insert(spec->name).second) {
+      names.push_back(spec->name);
+    }
+    wanted.emplace_back(ref, std::move(spec).value());
+  }
+  if (names.empty()) {
+    return result;
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(BatchResult batch, CallBatch(names));
+  std::map<std::string_view, Secret*> found;
+  for (Secret& secret : batch.secrets) {
+    found.emplace(secret.name, &secret);
+  }
+  std::map<std::string_view, const Error*> errors;
+  for (const auto& [name, error] : batch.errors) {
+    errors.emplace(name, &error);
+  }
+  for (const auto& [ref, spec] : wanted) {
+    auto it = found.find(spec.name);
+    if (it == found.end()) {
+      auto error = errors.find(spec.name);
+      result.failed.emplace_back(
+          ref, error != errors.end()
+                   ? *error->second
+                   : MakeError(ErrorCode::kNotFound,
+                               "secret '" + spec.name + "' was not returned by the back end"));
+      continue;
+    }
+    bool changed = false;
+    auto stored = StoreFetched(ref, spec, CloneSecret(*it->second), changed);
+    if (!stored.ok()) {
+      result.failed.emplace_back(ref, std::move(stored).error());
+      continue;
+    }
+    if (changed) {
+      subscribers_->Notify(ref, stored->version, stored->value);
+    }
+    result.loaded.push_back(ref);
+  }
+  return result;
+}
+
+Result<BatchResult> SecretsManagerImpl::CallBatch(const std::vector<std::string>& names) {
+  const auto admission = breaker_.Allow();
+  if (admission == CircuitBreaker::Admission::kRejected) {
+    PublishBreakerState();
+    return MakeError(ErrorCode::kUnavailable, std::string(kBreakerOpenMessage));
+  }
+  Result<BatchResult> result = CallBatchOnce(names);
+  for (int attempt = 1;
+       attempt < options_.retry.max_attempts && !result.ok() && IsRetryable(result.error().code);
+       ++attempt) {
+    clock_.SleepFor(BackoffDelay(options_.retry, attempt, random_));
+    result = CallBatchOnce(names);
+  }
+  if (!result.ok() && IsRetryable(result.error().code)) {
+    if (breaker_.RecordFailure(admission)) {
+      Logger()->warn(
+          "circuit breaker for back end '{}' opened (last error: {}); failing fast for {} ms",
+          backend_, result.error().ToString(), options_.breaker.open_duration.count());
+    }
+  } else {
+    breaker_.RecordSuccess(admission);
+  }
+  PublishBreakerState();
+  return result;
+}
+
+Result<BatchResult> SecretsManagerImpl::CallBatchOnce(const std::vector<std::string>& names) {
+  const auto start = clock_.Now();
+  Result<BatchResult> result = MakeError(ErrorCode::kInternal, "the provider threw an exception");
+  try {
+    result = provider_->GetCurrentBatch(names);
+  } catch (...) {
+    Logger()->error("provider '{}' threw an exception while preloading {} secrets", backend_,
+                    names.size());
+  }
+  if (metrics_ != nullptr) {
+    const std::chrono::duration<double> latency = clock_.Now() - start;
+    metrics_->RecordBackendCall(backend_, "batch_get", result.ok(), latency.count());
+  }
+  return result;
 }
 
 FetchOutcome SecretsManagerImpl::CallBackend(const EntrySpec& spec) {

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "locksmith/secrets_manager.h"
 #include "runtime/background_worker.h"
@@ -31,6 +32,7 @@ class SecretsManagerImpl final : public SecretsManager {
   Result<SecretValue> Get(std::string_view ref) override;
   Result<Secret> GetVersion(std::string_view ref, const VersionSelector& selector) override;
   Result<SecretValue> Refresh(std::string_view ref) override;
+  Result<PreloadResult> Preload(const std::vector<std::string>& refs) override;
   SubscriptionPtr Subscribe(std::string_view ref, UpdateCallback callback) override;
   void RefreshDue() override;
   ManagerStatus Status() const override;
@@ -53,6 +55,13 @@ class SecretsManagerImpl final : public SecretsManager {
   // Breaker + retry loop around provider_->Get.
   FetchOutcome CallBackend(const EntrySpec& spec);
   Result<Secret> CallProviderOnce(const EntrySpec& spec);
+  // Breaker + retry loop around provider_->GetCurrentBatch.
+  Result<BatchResult> CallBatch(const std::vector<std::string>& names);
+  Result<BatchResult> CallBatchOnce(const std::vector<std::string>& names);
+  // Field extraction, age metric, cache store of a freshly fetched whole `secret`. Returns a
+  // copy of what was stored; `version_changed` says whether it replaced another version.
+  Result<Secret> StoreFetched(const std::string& key, const EntrySpec& spec, Secret secret,
+                              bool& version_changed);
   // A refresh of a cached entry (refresh-ahead or due); failures keep the old value.
   void RefreshKey(const std::string& key);
 

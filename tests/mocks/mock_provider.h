@@ -16,6 +16,10 @@ class MockProvider : public Provider {
  public:
   MockProvider() {
     ON_CALL(*this, Kind()).WillByDefault(::testing::Return(std::string_view("mock")));
+    // By default a batch is what Provider's default makes of it: one Get per name.
+    ON_CALL(*this, GetCurrentBatch).WillByDefault([this](const std::vector<std::string>& names) {
+      return this->Provider::GetCurrentBatch(names);
+    });
   }
 
   MOCK_METHOD(std::string_view, Kind, (), (const, override));
@@ -26,6 +30,8 @@ class MockProvider : public Provider {
   MOCK_METHOD(Result<VersionInfo>, Put,
               (std::string_view name, const SecretValue& value, Stage stage), (override));
   MOCK_METHOD(Result<void>, PromoteToCurrent, (std::string_view name, std::string_view version_id),
+              (override));
+  MOCK_METHOD(Result<BatchResult>, GetCurrentBatch, (const std::vector<std::string>& names),
               (override));
 };
 

@@ -401,10 +401,13 @@ Result<IniFile> ParseIniText(std::string_view text) {
 
 AwsSharedFiles ResolveSharedFiles(const EnvLookup& env, std::string_view profile_override) {
   AwsSharedFiles files;
-  std::filesystem::path home = NonEmpty(env, "HOME").value_or("");
-  files.credentials = NonEmpty(env, "AWS_SHARED_CREDENTIALS_FILE")
-                          .value_or((home / ".aws" / "credentials").string());
-  files.config = NonEmpty(env, "AWS_CONFIG_FILE").value_or((home / ".aws" / "config").string());
+  // Without HOME there are no default files (not ".aws/..." relative to the working directory).
+  auto home = NonEmpty(env, "HOME");
+  auto in_home = [&](const char* name) {
+    return home ? (std::filesystem::path(*home) / ".aws" / name).string() : std::string();
+  };
+  files.credentials = NonEmpty(env, "AWS_SHARED_CREDENTIALS_FILE").value_or(in_home("credentials"));
+  files.config = NonEmpty(env, "AWS_CONFIG_FILE").value_or(in_home("config"));
   files.profile = !profile_override.empty() ? std::string(profile_override)
                                             : NonEmpty(env, "AWS_PROFILE").value_or("default");
   return files;

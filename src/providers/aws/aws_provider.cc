@@ -99,17 +99,21 @@ Result<SecretValue> ValueFrom(json& entry, std::string_view name) {
                    "secret '" + std::string(name) + "' has no value in this version");
 }
 
-Result<Secret> SecretFrom(json& entry, std::string_view name, std::string_view field) {
+// The whole value (no field extracted) of one GetSecretValue / BatchGetSecretValue entry.
+Result<Secret> SecretFrom(json& entry, std::string_view name) {
   Secret secret;
   secret.name = std::string(name);
   secret.version.version_id = StringField(entry, "VersionId");
   secret.version.stages = StagesFrom(entry.value("VersionStages", json::array()));
   secret.version.created = EpochSeconds(entry.value("CreatedDate", json()));
-  LOCKSMITH_ASSIGN_OR_RETURN(SecretValue value, ValueFrom(entry, name));
+  LOCKSMITH_ASSIGN_OR_RETURN(secret.value, ValueFrom(entry, name));
+  return secret;
+}
+
+// `secret` narrowed to `field` (empty: unchanged).
+Result<Secret> WithField(Secret secret, std::string_view field) {
   if (!field.empty()) {
-    LOCKSMITH_ASSIGN_OR_RETURN(secret.value, ExtractJsonField(value, field));
-  } else {
-    secret.value = std::move(value);
+    LOCKSMITH_ASSIGN_OR_RETURN(secret.value, ExtractJsonField(secret.value, field));
   }
   return secret;
 }
@@ -173,6 +177,8 @@ Result<std::unique_ptr<AwsProviderImpl>> AwsProviderImpl::Create(AwsOptions opti
   provider->random_ = &random;
   provider->http_ = std::move(http);
   provider->metadata_http_ = std::move(metadata_http);
+  provider->versions_ = std::make_unique<AwsVersionCache>(
+      provider->options_.cached_versions_per_secret, provider->options_.cached_secrets);
   provider->credentials_ = std::make_unique<RefreshingCredentials>(
       std::move(source), clock, provider->options_.credential_refresh_window);
   SecretsManagerClient::Options client_options;
@@ -200,9 +206,8 @@ Result<std::string> AwsProviderImpl::NewRequestToken() {
          hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
-Result<Secret> AwsProviderImpl::Get(std::string_view name, const VersionSelector& selector) {
-  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
-  json body = {{"SecretId", SecretId(ref.name)}};
+Result<Secret> AwsProviderImpl::Fetch(const std::string& name, const VersionSelector& selector) {
+  json body = {{"SecretId", SecretId(name)}};
   if (!selector.version_id.empty()) {
     body["VersionId"] = selector.version_id;
   } else {
@@ -210,14 +215,86 @@ Result<Secret> AwsProviderImpl::Get(std::string_view name, const VersionSelector
   }
   LOCKSMITH_ASSIGN_OR_RETURN(
       AwsReply reply, client_->Call("GetSecretValue", body.dump(), "reading " + Quoted(name)));
-  return SecretFrom(reply.json, ref.name, ref.field);
+  LOCKSMITH_ASSIGN_OR_RETURN(Secret secret, SecretFrom(reply.json, name));
+  versions_->Store(secret);
+  return secret;
+}
+
+Result<std::optional<Secret>> AwsProviderImpl::GetByDescribe(const std::string& name, Stage stage) {
+  bool deleted = false;
+  auto description = DescribeSecret(name, deleted);
+  if (description.ok() && deleted) {
+    // Marked for deletion: the service refuses to read it, and so must we (the caller's
+    // GetSecretValue by stage returns the service's own error).
+    versions_->Forget(name);
+    return std::optional<Secret>();
+  }
+  if (!description.ok()) {
+    if (description.error().code == ErrorCode::kPermissionDenied) {
+      if (!describe_denied_.exchange(true)) {
+        Logger()->warn(
+            "DescribeSecret is not allowed ({}); every refresh now reads the value by stage "
+            "(allow secretsmanager:DescribeSecret to fetch values only when they change)",
+            description.error().message);
+      }
+      return std::optional<Secret>();
+    }
+    if (description.error().code == ErrorCode::kNotFound) {
+      versions_->Forget(name);
+    }
+    return std::move(description).error();
+  }
+  const VersionInfo* target = nullptr;
+  for (const VersionInfo& version : description->versions) {
+    if (version.HasStage(stage)) {
+      target = &version;
+      break;
+    }
+  }
+  if (target == nullptr) {
+    return MakeError(ErrorCode::kNotFound, "secret " + Quoted(name) + " has no version at stage " +
+                                               std::string(LabelForStage(stage)));
+  }
+  if (auto cached = versions_->Find(name, target->version_id)) {
+    // Same value; the labels are DescribeSecret's (newer), the creation date the version's own.
+    cached->version.stages = target->stages;
+    versions_->Store(*cached);
+    return cached;
+  }
+  // Labels may move between the two calls: read the version id Describe named, so the value
+  // and the version id always match.
+  LOCKSMITH_ASSIGN_OR_RETURN(Secret secret, Fetch(name, VersionSelector::ById(target->version_id)));
+  return std::optional<Secret>(std::move(secret));
+}
+
+Result<Secret> AwsProviderImpl::Get(std::string_view name, const VersionSelector& selector) {
+  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
+  if (!selector.version_id.empty()) {
+    if (auto cached = versions_->Find(ref.name, selector.version_id)) {
+      return WithField(std::move(*cached), ref.field);  // version ids are immutable
+    }
+  } else if (!describe_denied_.load() && versions_->Contains(ref.name)) {
+    LOCKSMITH_ASSIGN_OR_RETURN(std::optional<Secret> described,
+                               GetByDescribe(ref.name, selector.stage));
+    if (described) {
+      return WithField(std::move(*described), ref.field);
+    }
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(Secret secret, Fetch(ref.name, selector));
+  return WithField(std::move(secret), ref.field);
 }
 
 Result<SecretDescription> AwsProviderImpl::Describe(std::string_view name) {
+  bool deleted = false;
+  return DescribeSecret(name, deleted);
+}
+
+Result<SecretDescription> AwsProviderImpl::DescribeSecret(std::string_view name, bool& deleted) {
   LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
   json body = {{"SecretId", SecretId(ref.name)}};
   LOCKSMITH_ASSIGN_OR_RETURN(
       AwsReply reply, client_->Call("DescribeSecret", body.dump(), "describing " + Quoted(name)));
+  deleted = reply.json.contains("DeletedDate") && !reply.json["DeletedDate"].is_null();
   SecretDescription description;
   description.name = ref.name;
   if (reply.json.contains("LastRotatedDate")) {
@@ -422,9 +499,10 @@ Result<AwsBatchResult> AwsProviderImpl::GetBatch(const std::vector<std::string>&
       };
       for (auto& entry : reply.json["SecretValues"]) {
         std::string name = name_for(entry);
-        auto secret = SecretFrom(entry, name, "");
+        auto secret = SecretFrom(entry, name);
         if (secret.ok()) {
           seen.insert(name);
+          versions_->Store(*secret);
           result.secrets.push_back(std::move(secret).value());
         } else {
           result.errors.emplace_back(name, std::move(secret).error());
@@ -449,6 +527,30 @@ Result<AwsBatchResult> AwsProviderImpl::GetBatch(const std::vector<std::string>&
     }
   }
   return result;
+}
+
+Result<BatchResult> AwsProviderImpl::GetCurrentBatch(const std::vector<std::string>& names) {
+  if (!batch_denied_.load()) {
+    auto batch = GetBatch(names);
+    if (batch.ok() || batch.error().code != ErrorCode::kPermissionDenied) {
+      return batch;
+    }
+    if (!batch_denied_.exchange(true)) {
+      Logger()->warn(
+          "BatchGetSecretValue is not allowed ({}); preloading with one GetSecretValue per secret",
+          batch.error().message);
+    }
+  }
+  return Provider::GetCurrentBatch(names);
+}
+
+Result<StatusDetailList> AwsProviderImpl::StatusDetails() {
+  StatusDetailList facts = {{"aws endpoint", Endpoint()},
+                            {"aws region", options_.region},
+                            {"aws prefix", options_.prefix.empty() ? "(none)" : options_.prefix}};
+  LOCKSMITH_ASSIGN_OR_RETURN(AwsCredentials found, credentials_->Get());
+  facts.emplace_back("aws credentials", found.source);
+  return facts;
 }
 
 }  // namespace internal

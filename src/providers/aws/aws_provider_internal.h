@@ -2,14 +2,18 @@
 // and credential sources.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "locksmith/aws_provider.h"
+#include "locksmith/status_details.h"
 #include "providers/aws/aws_client.h"
 #include "providers/aws/aws_credentials.h"
+#include "providers/aws/aws_version_cache.h"
 #include "transport/http_client.h"
 
 namespace locksmith::internal {
@@ -21,7 +25,7 @@ AwsCredentialSourcePtr MakeDefaultCredentialChain(const EnvLookup& env, const Aw
                                                   const std::string& region, HttpClient& metadata,
                                                   HttpClient& sts, Clock& clock);
 
-class AwsProviderImpl : public AwsSecretsManagerProvider {
+class AwsProviderImpl : public AwsSecretsManagerProvider, public StatusDetailsSource {
  public:
   // `http` is owned; `metadata_http` (may be null when `source` needs none) too.
   static Result<std::unique_ptr<AwsProviderImpl>> Create(AwsOptions options, HttpClientPtr http,
@@ -36,14 +40,28 @@ class AwsProviderImpl : public AwsSecretsManagerProvider {
   Result<VersionInfo> Put(std::string_view name, const SecretValue& value, Stage stage) override;
   Result<void> PromoteToCurrent(std::string_view name, std::string_view version_id) override;
   Result<AwsBatchResult> GetBatch(const std::vector<std::string>& names) override;
+  Result<BatchResult> GetCurrentBatch(const std::vector<std::string>& names) override;
   std::string Endpoint() const override { return client_->endpoint(); }
+  // For `locksmith status`: endpoint, region, prefix and where the chain found credentials
+  // ("environment", "profile ops", "imds", ...); never a credential. Fails as finding
+  // credentials fails, since that is what breaks when there are none.
+  Result<StatusDetailList> StatusDetails() override;
 
   RefreshingCredentials& credentials() { return *credentials_; }
+  AwsVersionCache& version_cache() { return *versions_; }
 
  private:
   AwsProviderImpl() = default;
   std::string SecretId(std::string_view name) const;
   Result<std::string> NewRequestToken();
+  // GetSecretValue by `selector`; the whole value, stored in versions_.
+  Result<Secret> Fetch(const std::string& name, const VersionSelector& selector);
+  // Where `stage` points now, through DescribeSecret, served from versions_ when cached. Empty
+  // when DescribeSecret is denied or the secret is marked for deletion (the caller reads by stage
+  // instead).
+  Result<std::optional<Secret>> GetByDescribe(const std::string& name, Stage stage);
+  // Describe, also telling whether the secret is marked for deletion (DeletedDate).
+  Result<SecretDescription> DescribeSecret(std::string_view name, bool& deleted);
 
   AwsOptions options_;
   Clock* clock_ = nullptr;
@@ -52,6 +70,11 @@ class AwsProviderImpl : public AwsSecretsManagerProvider {
   HttpClientPtr metadata_http_;
   std::unique_ptr<RefreshingCredentials> credentials_;
   std::unique_ptr<SecretsManagerClient> client_;
+  std::unique_ptr<AwsVersionCache> versions_;
+  // Set once DescribeSecret or BatchGetSecretValue is refused (AccessDenied): the policy will not
+  // change under us, so stop asking (reads by stage, one GetSecretValue per name).
+  std::atomic<bool> describe_denied_{false};
+  std::atomic<bool> batch_denied_{false};
 };
 
 // "AWSCURRENT" -> kCurrent etc.; nullopt for custom labels.

@@ -50,6 +50,15 @@ void WriteFile(const std::filesystem::path& path, const std::string& text) {
 
 // ------------------------------------------------------------ environment and files
 
+TEST(AwsSharedFiles, NoDefaultFilesWithoutHome) {
+  // No HOME: no default files at all, rather than ".aws/credentials" under the working directory.
+  auto without = internal::ResolveSharedFiles(FakeEnv({}), "ops");
+  EXPECT_EQ(without.credentials, "");
+  EXPECT_EQ(without.config, "");
+  EXPECT_EQ(without.profile, "ops");
+  EXPECT_EQ(internal::ProfileValue(without, "region"), std::nullopt);
+}
+
 TEST(AwsEnvCredentials, ReadsKeysAndToken) {
   auto source = internal::MakeEnvCredentialSource(FakeEnv({{"AWS_ACCESS_KEY_ID", "AKID1"},
                                                            {"AWS_SECRET_ACCESS_KEY", "secret1"},

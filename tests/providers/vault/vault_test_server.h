@@ -1,75 +1,29 @@
 // Runs tests/servers/vault_server.py (path from the VAULT_TEST_SERVER compile definition, else
-// the source tree) as a child process, reads its port from stdout, and kills it at the end.
-// Admin() talks to it with the root token for setup and test controls.
+// the source tree) through ScriptServer (tests/support/script_server.h), which reads its port and
+// stops it at the end. Admin() talks to it with the root token for setup and test controls.
 #pragma once
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 
+#include "support/script_server.h"
 #include "transport/curl_http_client.h"
-
-#ifndef VAULT_TEST_SERVER
-// Next to this header: tests/providers/vault/ -> tests/servers/.
-#define VAULT_TEST_SERVER_FROM_FILE 1
-#endif
-
-extern char** environ;
 
 namespace locksmith::testing {
 
 class VaultTestServer {
  public:
   VaultTestServer() {
-    int fds[2];
-    if (::pipe(fds) != 0) {
-      return;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-#ifdef VAULT_TEST_SERVER_FROM_FILE
-    std::string here = __FILE__;
-    std::string script = here.substr(0, here.rfind('/')) + "/../../servers/vault_server.py";
-#else
-    std::string script = VAULT_TEST_SERVER;
-#endif
-    char* argv[] = {const_cast<char*>("/usr/bin/python3"), script.data(), nullptr};
-    if (posix_spawn(&pid_, "/usr/bin/python3", &actions, nullptr, argv, environ) != 0) {
-      pid_ = -1;
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);
-    FILE* out = ::fdopen(fds[0], "r");
-    int port = 0;
-    if (out != nullptr && std::fscanf(out, "%d", &port) == 1) {
-      port_ = port;
-    }
-    if (out != nullptr) {
-      std::fclose(out);
-    }
     auto client = internal::CreateCurlHttpClient({});
     if (client.ok()) {
       http_ = std::move(client).value();
     }
   }
 
-  ~VaultTestServer() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-
-  bool ok() const { return port_ > 0 && http_ != nullptr; }
-  std::string addr() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  bool ok() const { return process_.started() && http_ != nullptr; }
+  std::string addr() const { return process_.url(); }
 
   // A request as root (method, path under the server, JSON body); returns the parsed answer or
   // null, and the status through `status`.
@@ -120,8 +74,15 @@ class VaultTestServer {
   }
 
  private:
-  pid_t pid_ = -1;
-  int port_ = 0;
+  static std::string Script() {
+#ifdef VAULT_TEST_SERVER
+    return VAULT_TEST_SERVER;
+#else
+    return ScriptNextTo(__FILE__, "../../servers/vault_server.py");
+#endif
+  }
+
+  ScriptServer process_{Script()};
   internal::HttpClientPtr http_;
 };
 
