@@ -35,7 +35,8 @@ struct Key {
   std::string version_id;
   std::string key_id;  // 8 hex characters
   std::array<std::uint8_t, kKeyIdSize> key_id_bytes{};
-  SecretValue key;  // 32 raw bytes
+  SecretValue key;                                  // 32 raw bytes
+  std::uint64_t serial = internal::NewKeySerial();  // lets a thread keep the cipher keyed
   std::shared_ptr<Counter> counter;
 };
 
@@ -253,7 +254,7 @@ class EncryptionKeyRingImpl final : public EncryptionKeyRing {
     thread_local std::vector<std::uint8_t> aad;
     BuildAad(key, context, aad);
     if (!internal::Aes256GcmSeal(key.key.RevealBytesUnsafe(), nonce, plaintext, aad,
-                                 out.data() + header_size + internal::kGcmNonceSize)) {
+                                 out.data() + header_size + internal::kGcmNonceSize, key.serial)) {
       return MakeError(ErrorCode::kInternal, "AES-256-GCM encryption failed");
     }
     CountEncryption(key);
@@ -274,7 +275,7 @@ class EncryptionKeyRingImpl final : public EncryptionKeyRing {
     const auto sealed = body.subspan(internal::kGcmNonceSize);
     SecretValue plain = SecretValue::Zeroed(sealed.size() - internal::kGcmTagSize);
     if (!internal::Aes256GcmOpen(key->key.RevealBytesUnsafe(), body.first(internal::kGcmNonceSize),
-                                 sealed, aad, plain.MutableBytesUnsafe().data())) {
+                                 sealed, aad, plain.MutableBytesUnsafe().data(), key->serial)) {
       return Fail();
     }
     return plain;

@@ -8,9 +8,11 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <utility>
 
 #include "core/crypto.h"
@@ -26,6 +28,7 @@ using nlohmann::json;
 struct JwtKey {
   std::string kid;
   SecretValue secret;
+  std::uint64_t serial = internal::NewKeySerial();  // lets a thread keep the HMAC keyed
 };
 
 struct JwtKeySet {
@@ -63,6 +66,318 @@ std::optional<json> ParseObject(std::string_view text) {
 
 double Seconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// The fast path for the two small JSON objects of a token. Verifying a token mostly costs
+// parsing them into a DOM (allocations for every member); this scanner validates the whole text as
+// strict JSON (RFC 8259) in place and picks out the few top-level members the checks read. It
+// only answers for plain text: strings must be printable ASCII without escapes, nesting at most 32
+// deep, and no member it picks out may appear twice. Anything else, valid or not, is "unsure" and
+// goes to nlohmann::json, so both paths give the same answers (the tests run both).
+struct JsonMember {
+  enum Kind : char { kAbsent, kString, kNumber, kOther };
+  Kind kind = kAbsent;
+  std::string_view text;  // a string's contents (no quotes, no escapes), a number's or array's text
+  bool is_array = false;
+  std::optional<double> number;  // a number's value, if finite
+};
+
+class FastJson {
+ public:
+  explicit FastJson(std::string_view text) : t_(text) {}
+
+  // True if `text` is exactly one JSON object that the fast path handles; fills `found[i]` for the
+  // member named `wanted[i]`.
+  bool ScanObject(std::span<const std::string_view> wanted, std::span<JsonMember> found) {
+    Ws();
+    if (!Eat('{')) {
+      return false;
+    }
+    Ws();
+    if (!Eat('}')) {
+      do {
+        Ws();
+        std::string_view key;
+        if (!String(key)) {
+          return false;
+        }
+        Ws();
+        if (!Eat(':')) {
+          return false;
+        }
+        Ws();
+        const std::size_t start = i_;
+        JsonMember::Kind kind = JsonMember::kOther;
+        if (!Value(0, kind)) {
+          return false;
+        }
+        for (std::size_t w = 0; w < wanted.size(); ++w) {
+          if (key == wanted[w]) {
+            if (found[w].kind != JsonMember::kAbsent) {
+              return false;  // a duplicate: let the DOM parser decide which one counts
+            }
+            found[w].kind = kind;
+            found[w].is_array = t_[start] == '[';
+            found[w].text = kind == JsonMember::kString ? t_.substr(start + 1, i_ - start - 2)
+                                                        : t_.substr(start, i_ - start);
+          }
+        }
+        Ws();
+      } while (Eat(','));
+      if (!Eat('}')) {
+        return false;
+      }
+    }
+    Ws();
+    return i_ == t_.size();
+  }
+
+  // For an array already validated by ScanObject: calls f(kind, text) for each element.
+  template <typename F>
+  bool ForEachElement(F&& f) {
+    Ws();
+    if (!Eat('[')) {
+      return false;
+    }
+    Ws();
+    if (Eat(']')) {
+      return true;
+    }
+    do {
+      Ws();
+      const std::size_t start = i_;
+      JsonMember::Kind kind = JsonMember::kOther;
+      if (!Value(0, kind)) {
+        return false;
+      }
+      f(kind, kind == JsonMember::kString ? t_.substr(start + 1, i_ - start - 2)
+                                          : t_.substr(start, i_ - start));
+      Ws();
+    } while (Eat(','));
+    return Eat(']');
+  }
+
+ private:
+  static constexpr int kMaxDepth = 32;
+
+  bool Eat(char c) {
+    if (i_ < t_.size() && t_[i_] == c) {
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+  void Ws() {
+    while (i_ < t_.size() &&
+           (t_[i_] == ' ' || t_[i_] == '\t' || t_[i_] == '\n' || t_[i_] == '\r')) {
+      ++i_;
+    }
+  }
+  bool String(std::string_view& out) {
+    if (!Eat('"')) {
+      return false;
+    }
+    const std::size_t start = i_;
+    while (i_ < t_.size()) {
+      const auto c = static_cast<unsigned char>(t_[i_]);
+      if (c == '"') {
+        out = t_.substr(start, i_ - start);
+        ++i_;
+        return true;
+      }
+      if (c < 0x20 || c >= 0x7f || c == '\\') {
+        return false;  // control characters, escapes, non-ASCII: the DOM parser's job
+      }
+      ++i_;
+    }
+    return false;
+  }
+  bool Digits() {
+    const std::size_t start = i_;
+    while (i_ < t_.size() && t_[i_] >= '0' && t_[i_] <= '9') {
+      ++i_;
+    }
+    return i_ > start;
+  }
+  // Numbers with an exponent or a very long integer part are left to the DOM parser, which
+  // rejects the whole text when one overflows a double.
+  bool Number() {
+    Eat('-');
+    const std::size_t start = i_;
+    if (Eat('0')) {
+      if (i_ < t_.size() && t_[i_] >= '0' && t_[i_] <= '9') {
+        return false;  // leading zero
+      }
+    } else if (!Digits() || i_ - start > 300) {
+      return false;
+    }
+    if (Eat('.') && !Digits()) {
+      return false;
+    }
+    return !(i_ < t_.size() && (t_[i_] == 'e' || t_[i_] == 'E'));
+  }
+  bool Literal(std::string_view word) {
+    if (t_.substr(i_, word.size()) != word) {
+      return false;
+    }
+    i_ += word.size();
+    return true;
+  }
+  bool Value(int depth, JsonMember::Kind& kind) {
+    if (i_ >= t_.size() || depth > kMaxDepth) {
+      return false;
+    }
+    kind = JsonMember::kOther;
+    const char c = t_[i_];
+    if (c == '"') {
+      std::string_view ignored;
+      kind = JsonMember::kString;
+      return String(ignored);
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      kind = JsonMember::kNumber;
+      return Number();
+    }
+    if (c == 't') {
+      return Literal("true");
+    }
+    if (c == 'f') {
+      return Literal("false");
+    }
+    if (c == 'n') {
+      return Literal("null");
+    }
+    const bool object = c == '{';
+    if (!object && c != '[') {
+      return false;
+    }
+    ++i_;
+    Ws();
+    if (Eat(object ? '}' : ']')) {
+      return true;
+    }
+    do {
+      Ws();
+      if (object) {
+        std::string_view key;
+        if (!String(key)) {
+          return false;
+        }
+        Ws();
+        if (!Eat(':')) {
+          return false;
+        }
+        Ws();
+      }
+      JsonMember::Kind ignored;
+      if (!Value(depth + 1, ignored)) {
+        return false;
+      }
+      Ws();
+    } while (Eat(','));
+    return Eat(object ? '}' : ']');
+  }
+
+  std::string_view t_;
+  std::size_t i_ = 0;
+};
+
+// What Verify reads from the header and the claims, from either path.
+struct HeaderFields {
+  JsonMember alg, crit, typ, kid;
+};
+struct ClaimsFields {
+  JsonMember exp, nbf, iat, iss, aud;
+  std::vector<std::string_view> aud_strings;  // aud's string elements, if aud is an array
+};
+
+// The fast path; false means "unsure", not "invalid".
+bool FastHeader(std::string_view text, HeaderFields& out) {
+  static constexpr std::array<std::string_view, 4> kWanted = {"alg", "crit", "typ", "kid"};
+  std::array<JsonMember, 4> found;
+  if (!FastJson(text).ScanObject(kWanted, found)) {
+    return false;
+  }
+  out = HeaderFields{found[0], found[1], found[2], found[3]};
+  return true;
+}
+
+bool FastClaims(std::string_view text, ClaimsFields& out) {
+  static constexpr std::array<std::string_view, 5> kWanted = {"exp", "nbf", "iat", "iss", "aud"};
+  std::array<JsonMember, 5> found;
+  if (!FastJson(text).ScanObject(kWanted, found)) {
+    return false;
+  }
+  for (std::size_t i = 0; i < 3; ++i) {
+    JsonMember& m = found[i];
+    if (m.kind == JsonMember::kNumber) {
+      double value = 0;
+      const char* end = m.text.data() + m.text.size();
+      auto [ptr, ec] = std::from_chars(m.text.data(), end, value);
+      if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
+        return false;  // e.g. an underflow: the DOM parser's rounding decides
+      }
+      m.number = value;
+    }
+  }
+  out.exp = found[0];
+  out.nbf = found[1];
+  out.iat = found[2];
+  out.iss = found[3];
+  out.aud = found[4];
+  if (out.aud.is_array) {
+    FastJson(out.aud.text).ForEachElement([&](JsonMember::Kind kind, std::string_view element) {
+      if (kind == JsonMember::kString) {
+        out.aud_strings.push_back(element);
+      }
+    });
+  }
+  return true;
+}
+
+// The slow path: the fields point into `object`, which must outlive them.
+JsonMember FromDom(const json& object, const char* name) {
+  JsonMember m;
+  auto it = object.find(name);
+  if (it == object.end()) {
+    return m;
+  }
+  m.is_array = it->is_array();
+  if (it->is_string()) {
+    m.kind = JsonMember::kString;
+    m.text = it->get_ref<const std::string&>();
+  } else if (it->is_number()) {
+    m.kind = JsonMember::kNumber;
+    const double value = it->get<double>();
+    if (std::isfinite(value)) {
+      m.number = value;
+    }
+  } else {
+    m.kind = JsonMember::kOther;
+  }
+  return m;
+}
+
+HeaderFields DomHeader(const json& header) {
+  return HeaderFields{FromDom(header, "alg"), FromDom(header, "crit"), FromDom(header, "typ"),
+                      FromDom(header, "kid")};
+}
+
+ClaimsFields DomClaims(const json& claims) {
+  ClaimsFields out;
+  out.exp = FromDom(claims, "exp");
+  out.nbf = FromDom(claims, "nbf");
+  out.iat = FromDom(claims, "iat");
+  out.iss = FromDom(claims, "iss");
+  out.aud = FromDom(claims, "aud");
+  if (out.aud.is_array) {
+    for (const json& a : *claims.find("aud")) {
+      if (a.is_string()) {
+        out.aud_strings.push_back(a.get_ref<const std::string&>());
+      }
+    }
+  }
+  return out;
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -217,40 +532,49 @@ class JwtKeyRingImpl final : public JwtKeyRing {
     const std::string_view signature_b64 = token.substr(dot2 + 1);
     const std::string_view signing_input = token.substr(0, dot2);
 
-    auto header_bytes = internal::Base64UrlDecode(header_b64);
-    if (!header_bytes.ok()) {
+    std::string header_text;
+    if (!internal::Base64UrlDecodeAppend(header_b64, header_text)) {
       return Malformed("header is not base64url");
     }
-    std::string header_text(header_bytes->begin(), header_bytes->end());
-    auto header = ParseObject(header_text);
-    if (!header) {
-      return Malformed("header is not a JSON object");
+    HeaderFields header;
+    std::optional<json> header_dom;  // only when the fast path is unsure
+    if (!FastHeader(header_text, header)) {
+      header_dom = ParseObject(header_text);
+      if (!header_dom) {
+        return Malformed("header is not a JSON object");
+      }
+      header = DomHeader(*header_dom);
     }
-    auto alg = header->find("alg");
-    if (alg == header->end() || !alg->is_string()) {
+    if (header.alg.kind != JsonMember::kString) {
       return Malformed("header has no alg");
     }
-    if (alg->get_ref<const std::string&>() != JwtAlgorithmName(options_.algorithm)) {
+    if (header.alg.text != JwtAlgorithmName(options_.algorithm)) {
       return Reject("algorithm not allowed");
     }
-    if (header->contains("crit")) {
+    if (header.crit.kind != JsonMember::kAbsent) {
       return Reject("unsupported critical header");
     }
     if (options_.type) {
-      auto typ = header->find("typ");
-      if (typ == header->end() || !typ->is_string() ||
-          !EqualsIgnoreCase(typ->get_ref<const std::string&>(), *options_.type)) {
+      if (header.typ.kind != JsonMember::kString ||
+          !EqualsIgnoreCase(header.typ.text, *options_.type)) {
         return Reject("wrong type");
       }
     }
-    auto signature = internal::Base64UrlDecode(signature_b64);
-    if (!signature.ok()) {
-      return Malformed("signature is not base64url");
-    }
-    const internal::HmacHash hash = HashFor(options_.algorithm);
-    if (signature->size() != internal::HmacSize(hash)) {
+    std::array<std::uint8_t, 64> signature;
+    std::size_t signature_size = 0;
+    if (!internal::Base64UrlDecodeTo(signature_b64, signature.data(), signature.size(),
+                                     signature_size)) {
+      // Invalid, or longer than any HMAC: the latter is a bad signature, as a wrong length is.
+      if (!internal::Base64UrlDecode(signature_b64).ok()) {
+        return Malformed("signature is not base64url");
+      }
       return Reject("bad signature");
     }
+    const internal::HmacHash hash = HashFor(options_.algorithm);
+    if (signature_size != internal::HmacSize(hash)) {
+      return Reject("bad signature");
+    }
+    const std::span<const std::uint8_t> tag(signature.data(), signature_size);
 
     const auto now = clock_.WallNow();
     const std::shared_ptr<const JwtKeySet> set = Snapshot();
@@ -258,15 +582,14 @@ class JwtKeyRingImpl final : public JwtKeyRing {
     const JwtKey* verified_by = nullptr;
     auto check = [&](const JwtKey& key) {
       return internal::HmacVerify(hash, key.secret.RevealBytesUnsafe(),
-                                  internal::Bytes(signing_input), *signature,
-                                  internal::HmacSize(hash));
+                                  internal::Bytes(signing_input), tag, internal::HmacSize(hash),
+                                  key.serial);
     };
-    auto kid = header->find("kid");
-    if (kid != header->end()) {
-      if (!kid->is_string()) {
+    if (header.kid.kind != JsonMember::kAbsent) {
+      if (header.kid.kind != JsonMember::kString) {
         return Malformed("kid is not a string");
       }
-      const std::string& wanted = kid->get_ref<const std::string&>();
+      const std::string_view wanted = header.kid.text;
       const JwtKey* key = nullptr;
       if (wanted == set->current.kid) {
         key = &set->current;
@@ -291,35 +614,39 @@ class JwtKeyRingImpl final : public JwtKeyRing {
       return Reject("bad signature");
     }
 
-    auto payload_bytes = internal::Base64UrlDecode(payload_b64);
-    if (!payload_bytes.ok()) {
+    std::string claims_text;
+    if (!internal::Base64UrlDecodeAppend(payload_b64, claims_text)) {
       return Malformed("payload is not base64url");
     }
-    std::string claims_text(payload_bytes->begin(), payload_bytes->end());
-    auto claims = ParseObject(claims_text);
-    if (!claims) {
-      return Malformed("payload is not a JSON object");
+    ClaimsFields claims;
+    std::optional<json> claims_dom;
+    if (!FastClaims(claims_text, claims)) {
+      claims_dom = ParseObject(claims_text);
+      if (!claims_dom) {
+        return Malformed("payload is not a JSON object");
+      }
+      claims = DomClaims(*claims_dom);
     }
-    LOCKSMITH_RETURN_IF_ERROR(CheckClaims(*claims, now));
+    LOCKSMITH_RETURN_IF_ERROR(CheckClaims(claims, now));
     return VerifiedJwt{verified_by->kid, std::move(header_text), std::move(claims_text)};
   }
 
-  Result<void> CheckClaims(const json& claims, std::chrono::system_clock::time_point now) const {
+  Result<void> CheckClaims(const ClaimsFields& claims,
+                           std::chrono::system_clock::time_point now) const {
     const double t = Seconds(now);
     const double leeway = static_cast<double>(options_.leeway.count());
-    auto number = [&](const char* name) -> Result<std::optional<double>> {
-      auto it = claims.find(name);
-      if (it == claims.end()) {
+    auto number = [&](const char* name, const JsonMember& m) -> Result<std::optional<double>> {
+      if (m.kind == JsonMember::kAbsent) {
         return std::optional<double>();
       }
-      if (!it->is_number() || !std::isfinite(it->get<double>())) {
+      if (!m.number) {
         return Malformed(std::string(name) + " is not a number");
       }
-      return std::optional<double>(it->get<double>());
+      return m.number;
     };
-    LOCKSMITH_ASSIGN_OR_RETURN(std::optional<double> exp, number("exp"));
-    LOCKSMITH_ASSIGN_OR_RETURN(std::optional<double> nbf, number("nbf"));
-    LOCKSMITH_ASSIGN_OR_RETURN(std::optional<double> iat, number("iat"));
+    LOCKSMITH_ASSIGN_OR_RETURN(std::optional<double> exp, number("exp", claims.exp));
+    LOCKSMITH_ASSIGN_OR_RETURN(std::optional<double> nbf, number("nbf", claims.nbf));
+    LOCKSMITH_ASSIGN_OR_RETURN(std::optional<double> iat, number("iat", claims.iat));
     if (!exp && options_.require_exp) {
       return Reject("missing exp");
     }
@@ -333,20 +660,17 @@ class JwtKeyRingImpl final : public JwtKeyRing {
       return Reject("issued in the future");
     }
     if (options_.issuer) {
-      auto iss = claims.find("iss");
-      if (iss == claims.end() || !iss->is_string() ||
-          iss->get_ref<const std::string&>() != *options_.issuer) {
+      if (claims.iss.kind != JsonMember::kString || claims.iss.text != *options_.issuer) {
         return Reject("wrong issuer");
       }
     }
     if (options_.audience) {
-      auto aud = claims.find("aud");
       bool found = false;
-      if (aud != claims.end() && aud->is_string()) {
-        found = aud->get_ref<const std::string&>() == *options_.audience;
-      } else if (aud != claims.end() && aud->is_array()) {
-        for (const json& a : *aud) {
-          found = found || (a.is_string() && a.get_ref<const std::string&>() == *options_.audience);
+      if (claims.aud.kind == JsonMember::kString) {
+        found = claims.aud.text == *options_.audience;
+      } else if (claims.aud.is_array) {
+        for (std::string_view a : claims.aud_strings) {
+          found = found || a == *options_.audience;
         }
       }
       if (!found) {

@@ -6,7 +6,10 @@
 #include <openssl/params.h>
 
 #include <array>
+#include <atomic>
 #include <memory>
+#include <optional>
+#include <type_traits>
 
 namespace locksmith::internal {
 namespace {
@@ -36,22 +39,69 @@ EVP_MAC* HmacAlgorithm() {
   return mac.get();
 }
 
-// One context per thread and direction, initialised with the cipher once; each call sets only
-// the key and nonce.
-EVP_CIPHER_CTX* ThreadCipherCtx(bool encrypt) {
-  thread_local std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> enc;
-  thread_local std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> dec;
-  auto& slot = encrypt ? enc : dec;
-  if (!slot) {
+// A few contexts per thread and direction, each initialised with the cipher once and remembering
+// the serial of the key it holds. A call with a serial held by a slot sets only the nonce; any
+// other call keys the next slot in turn (a rotation keeps both keys warm).
+constexpr std::size_t kSlots = 4;
+
+template <typename Ctx>
+struct Slot {
+  std::uint64_t serial = 0;  // 0: keyed with nothing reusable
+  std::unique_ptr<
+      Ctx, std::conditional_t<std::is_same_v<Ctx, EVP_CIPHER_CTX>, CipherCtxFree, MacCtxFree>>
+      ctx;
+};
+
+template <typename Ctx>
+struct SlotCache {
+  std::array<Slot<Ctx>, kSlots> slots;
+  std::size_t next = 0;
+
+  // The slot holding `serial` (hit = true), or the next slot to key (hit = false).
+  Slot<Ctx>& Pick(std::uint64_t serial, bool& hit) {
+    if (serial != 0) {
+      for (Slot<Ctx>& slot : slots) {
+        if (slot.serial == serial && slot.ctx) {
+          hit = true;
+          return slot;
+        }
+      }
+    }
+    hit = false;
+    Slot<Ctx>& slot = slots[next];
+    next = (next + 1) % kSlots;
+    slot.serial = 0;
+    return slot;
+  }
+};
+
+using CipherSlot = Slot<EVP_CIPHER_CTX>;
+
+// The slot for `serial` in this thread's cache for one direction, with a context initialised with
+// the cipher; null if OpenSSL fails.
+CipherSlot* ThreadCipherSlot(bool encrypt, std::uint64_t serial, bool& hit) {
+  thread_local SlotCache<EVP_CIPHER_CTX> enc;
+  thread_local SlotCache<EVP_CIPHER_CTX> dec;
+  CipherSlot& slot = (encrypt ? enc : dec).Pick(serial, hit);
+  if (!slot.ctx) {
     std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> ctx(EVP_CIPHER_CTX_new());
     if (!ctx || Aes256Gcm() == nullptr ||
         EVP_CipherInit_ex2(ctx.get(), Aes256Gcm(), nullptr, nullptr, encrypt ? 1 : 0, nullptr) !=
             1) {
       return nullptr;
     }
-    slot = std::move(ctx);
+    slot.ctx = std::move(ctx);
   }
-  return slot.get();
+  return &slot;
+}
+
+// Sets key (unless the slot already holds it) and nonce; records the serial on success.
+bool CipherInit(CipherSlot& slot, bool hit, bool encrypt, std::span<const std::uint8_t> key,
+                std::span<const std::uint8_t> nonce, std::uint64_t serial) {
+  const bool ok = EVP_CipherInit_ex2(slot.ctx.get(), nullptr, hit ? nullptr : key.data(),
+                                     nonce.data(), encrypt ? 1 : 0, nullptr) == 1;
+  slot.serial = ok ? serial : 0;
+  return ok;
 }
 
 const char* DigestName(HmacHash hash) {
@@ -66,11 +116,14 @@ const char* DigestName(HmacHash hash) {
   return "SHA256";
 }
 
-// One MAC context per thread and digest, with the digest set once.
-EVP_MAC_CTX* ThreadMacCtx(HmacHash hash) {
-  thread_local std::array<std::unique_ptr<EVP_MAC_CTX, MacCtxFree>, 3> slots;
-  auto& slot = slots[static_cast<std::size_t>(hash)];
-  if (!slot) {
+using MacSlot = Slot<EVP_MAC_CTX>;
+
+// The slot for `serial` in this thread's cache for one digest, with a context whose digest is set;
+// null if OpenSSL fails.
+MacSlot* ThreadMacSlot(HmacHash hash, std::uint64_t serial, bool& hit) {
+  thread_local std::array<SlotCache<EVP_MAC_CTX>, 3> caches;
+  MacSlot& slot = caches[static_cast<std::size_t>(hash)].Pick(serial, hit);
+  if (!slot.ctx) {
     if (HmacAlgorithm() == nullptr) {
       return nullptr;
     }
@@ -81,25 +134,85 @@ EVP_MAC_CTX* ThreadMacCtx(HmacHash hash) {
     if (!ctx || EVP_MAC_CTX_set_params(ctx.get(), params) != 1) {
       return nullptr;
     }
-    slot = std::move(ctx);
+    slot.ctx = std::move(ctx);
   }
-  return slot.get();
+  return &slot;
+}
+
+constexpr std::array<std::int8_t, 256> kBase64UrlTable = [] {
+  std::array<std::int8_t, 256> t{};
+  for (auto& v : t) {
+    v = -1;
+  }
+  constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (int i = 0; i < 64; ++i) {
+    t[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
+  }
+  return t;
+}();
+
+// The decoded size of unpadded base64url text; nullopt for a length of 1 mod 4 (never valid).
+std::optional<std::size_t> DecodedSize(std::size_t text_size) {
+  if (text_size % 4 == 1) {
+    return std::nullopt;
+  }
+  return text_size / 4 * 3 + (text_size % 4 == 0 ? 0 : text_size % 4 - 1);
+}
+
+// Decodes `text` into `out` (exactly DecodedSize bytes). Rejects characters outside the alphabet
+// and non-zero trailing bits (as core's DecodeInto). Four characters at a time: a bad one makes
+// the OR of the lookups negative.
+bool DecodeBase64Url(std::string_view text, std::uint8_t* out) {
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t quads = text.size() / 4;
+  for (std::size_t q = 0; q < quads; ++q, in += 4, out += 3) {
+    const int a = kBase64UrlTable[in[0]];
+    const int b = kBase64UrlTable[in[1]];
+    const int c = kBase64UrlTable[in[2]];
+    const int d = kBase64UrlTable[in[3]];
+    if ((a | b | c | d) < 0) {
+      return false;
+    }
+    const auto n = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6) | d);
+    out[0] = static_cast<std::uint8_t>(n >> 16);
+    out[1] = static_cast<std::uint8_t>(n >> 8);
+    out[2] = static_cast<std::uint8_t>(n);
+  }
+  const std::size_t rest = text.size() % 4;
+  if (rest == 0) {
+    return true;
+  }
+  const int a = kBase64UrlTable[in[0]];
+  const int b = kBase64UrlTable[in[1]];
+  const int c = rest == 3 ? kBase64UrlTable[in[2]] : 0;
+  if ((a | b | c) < 0) {
+    return false;
+  }
+  const auto n = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6));
+  out[0] = static_cast<std::uint8_t>(n >> 16);
+  if (rest == 2) {
+    return (n & 0xffff) == 0;  // 4 leftover bits must be zero
+  }
+  out[1] = static_cast<std::uint8_t>(n >> 8);
+  return (n & 0xff) == 0;  // 2 leftover bits must be zero
 }
 
 }  // namespace
 
 bool Aes256GcmSeal(std::span<const std::uint8_t> key, std::span<const std::uint8_t> nonce,
                    std::span<const std::uint8_t> plaintext, std::span<const std::uint8_t> aad,
-                   std::uint8_t* out) {
+                   std::uint8_t* out, std::uint64_t key_serial) {
   if (key.size() != kGcmKeySize || nonce.size() != kGcmNonceSize) {
     return false;
   }
-  EVP_CIPHER_CTX* ctx = ThreadCipherCtx(true);
-  if (ctx == nullptr) {
+  bool hit = false;
+  CipherSlot* slot = ThreadCipherSlot(true, key_serial, hit);
+  if (slot == nullptr) {
     return false;
   }
+  EVP_CIPHER_CTX* ctx = slot->ctx.get();
   int len = 0;
-  bool ok = EVP_EncryptInit_ex2(ctx, nullptr, key.data(), nonce.data(), nullptr) == 1;
+  bool ok = CipherInit(*slot, hit, true, key, nonce, key_serial);
   if (ok && !aad.empty()) {
     ok = EVP_EncryptUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1;
   }
@@ -112,27 +225,32 @@ bool Aes256GcmSeal(std::span<const std::uint8_t> key, std::span<const std::uint8
   ok = ok && EVP_EncryptFinal_ex(ctx, out + total, &len) == 1;
   ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(kGcmTagSize),
                                  out + plaintext.size()) == 1;
+  if (!ok) {
+    slot->serial = 0;  // key it afresh next time
+  }
   return ok;
 }
 
 bool Aes256GcmOpen(std::span<const std::uint8_t> key, std::span<const std::uint8_t> nonce,
                    std::span<const std::uint8_t> ciphertext_and_tag,
-                   std::span<const std::uint8_t> aad, std::uint8_t* out) {
+                   std::span<const std::uint8_t> aad, std::uint8_t* out, std::uint64_t key_serial) {
   if (key.size() != kGcmKeySize || nonce.size() != kGcmNonceSize ||
       ciphertext_and_tag.size() < kGcmTagSize) {
     return false;
   }
   const std::size_t ct_size = ciphertext_and_tag.size() - kGcmTagSize;
-  EVP_CIPHER_CTX* ctx = ThreadCipherCtx(false);
-  if (ctx == nullptr) {
+  bool hit = false;
+  CipherSlot* slot = ThreadCipherSlot(false, key_serial, hit);
+  if (slot == nullptr) {
     return false;
   }
+  EVP_CIPHER_CTX* ctx = slot->ctx.get();
   std::array<std::uint8_t, kGcmTagSize> tag;
   std::copy(ciphertext_and_tag.begin() + static_cast<std::ptrdiff_t>(ct_size),
             ciphertext_and_tag.end(), tag.begin());
   int len = 0;
   std::uint8_t scratch[16];
-  bool ok = EVP_DecryptInit_ex2(ctx, nullptr, key.data(), nonce.data(), nullptr) == 1;
+  bool ok = CipherInit(*slot, hit, false, key, nonce, key_serial);
   if (ok && !aad.empty()) {
     ok = EVP_DecryptUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1;
   }
@@ -145,6 +263,9 @@ bool Aes256GcmOpen(std::span<const std::uint8_t> key, std::span<const std::uint8
   ok = ok && EVP_DecryptFinal_ex(ctx, scratch, &len) == 1;
   if (!ok && ct_size > 0) {
     OPENSSL_cleanse(out, ct_size);  // never hand out unauthenticated plaintext
+  }
+  if (!ok) {
+    slot->serial = 0;  // a failed open leaves nothing to trust in the context: key it afresh
   }
   return ok;
 }
@@ -162,31 +283,62 @@ std::size_t HmacSize(HmacHash hash) {
 }
 
 bool HmacCompute(HmacHash hash, std::span<const std::uint8_t> key,
-                 std::span<const std::uint8_t> data, std::uint8_t* out) {
-  EVP_MAC_CTX* ctx = ThreadMacCtx(hash);
-  if (ctx == nullptr) {
+                 std::span<const std::uint8_t> data, std::uint8_t* out, std::uint64_t key_serial) {
+  bool hit = false;
+  MacSlot* slot = ThreadMacSlot(hash, key_serial, hit);
+  if (slot == nullptr) {
     return false;
   }
+  EVP_MAC_CTX* ctx = slot->ctx.get();
   static const std::uint8_t kEmpty = 0;
-  // OpenSSL rejects a null key pointer; an empty key is a valid HMAC key.
-  const std::uint8_t* key_data = key.empty() ? &kEmpty : key.data();
+  // OpenSSL rejects a null key pointer; an empty key is a valid HMAC key. With a null key,
+  // EVP_MAC_init keeps the key already set (the slot holds this serial).
+  const std::uint8_t* key_data = hit ? nullptr : key.empty() ? &kEmpty : key.data();
   std::size_t len = 0;
-  return EVP_MAC_init(ctx, key_data, key.size(), nullptr) == 1 &&
-         EVP_MAC_update(ctx, data.empty() ? &kEmpty : data.data(), data.size()) == 1 &&
-         EVP_MAC_final(ctx, out, &len, HmacSize(hash)) == 1 && len == HmacSize(hash);
+  const bool ok = EVP_MAC_init(ctx, key_data, hit ? 0 : key.size(), nullptr) == 1 &&
+                  EVP_MAC_update(ctx, data.empty() ? &kEmpty : data.data(), data.size()) == 1 &&
+                  EVP_MAC_final(ctx, out, &len, HmacSize(hash)) == 1 && len == HmacSize(hash);
+  slot->serial = ok ? key_serial : 0;
+  return ok;
 }
 
 bool HmacVerify(HmacHash hash, std::span<const std::uint8_t> key,
                 std::span<const std::uint8_t> data, std::span<const std::uint8_t> tag,
-                std::size_t min_tag_size) {
+                std::size_t min_tag_size, std::uint64_t key_serial) {
   std::array<std::uint8_t, 64> mac;
   if (tag.size() < min_tag_size || tag.size() > HmacSize(hash) || tag.empty() ||
-      !HmacCompute(hash, key, data, mac.data())) {
+      !HmacCompute(hash, key, data, mac.data(), key_serial)) {
     return false;
   }
   const bool equal = CRYPTO_memcmp(mac.data(), tag.data(), tag.size()) == 0;
   OPENSSL_cleanse(mac.data(), mac.size());
   return equal;
+}
+
+std::uint64_t NewKeySerial() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool Base64UrlDecodeAppend(std::string_view text, std::string& out) {
+  const std::optional<std::size_t> size = DecodedSize(text.size());
+  if (!size) {
+    return false;
+  }
+  const std::size_t start = out.size();
+  out.resize(start + *size);
+  return DecodeBase64Url(text, reinterpret_cast<std::uint8_t*>(out.data() + start));
+}
+
+bool Base64UrlDecodeTo(std::string_view text, std::uint8_t* out, std::size_t capacity,
+                       std::size_t& size) {
+  const std::optional<std::size_t> decoded = DecodedSize(text.size());
+  size = 0;
+  if (!decoded || *decoded > capacity || !DecodeBase64Url(text, out)) {
+    return false;
+  }
+  size = *decoded;
+  return true;
 }
 
 }  // namespace locksmith::internal
