@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "agent/http.h"
+#include "integration/agent_process.h"
 #include "integration/child_process.h"
 #include "locksmith/aws_provider.h"
 #include "locksmith/clock.h"
@@ -30,11 +31,13 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
 using json = nlohmann::json;
+using testing::AgentProcess;
 using testing::AwsTestServer;
 using testing::ChildProcess;
 using testing::kAwsTestAccessKey;
 using testing::kAwsTestSecretKey;
 using testing::ProcessResult;
+using testing::ReadFirstLine;
 
 constexpr char kCli[] = LOCKSMITH_CLI_PATH;
 constexpr char kPrefix[] = "agentauri-backend/production";
@@ -362,44 +365,11 @@ TEST_F(AwsCliTest, ExitCodes) {
   EXPECT_THAT(no_region.err, HasSubstr("no AWS region"));
 }
 
-// A running `locksmith agent --listen 127.0.0.1:0`; learns its port from stderr.
-class AwsAgentProcess {
- public:
-  explicit AwsAgentProcess(const std::vector<std::string>& env) {
-    child_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{kCli, "agent", "--listen", "127.0.0.1:0"}, env);
-    if (child_->WaitForStderr("locksmith agent: query it with", std::chrono::seconds(20))) {
-      std::smatch m;
-      const std::string& err = child_->err_so_far();
-      if (std::regex_search(err, m, std::regex("listening on http://127\\.0\\.0\\.1:(\\d+)"))) {
-        port_ = std::stoi(m[1].str());
-      }
-    }
-  }
-  int port() const { return port_; }
-  httplib::Client Client() const { return httplib::Client("127.0.0.1", port_); }
-  ProcessResult Terminate() {
-    ::kill(child_->pid(), SIGTERM);
-    return child_->Finish();
-  }
-
- private:
-  std::unique_ptr<ChildProcess> child_;
-  int port_ = 0;
-};
-
-std::string ReadFirstLine(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
 TEST_F(AwsCliTest, AgentServesSecretsAndSeesRotationWithoutRestart) {
   ASSERT_EQ(RunClean({"put", "jwt-secret"}, "agent-served-value").exit_code, 0);
   // A short cache TTL so the running agent refreshes soon after the rotation below.
   extra_env_ = {"LOCKSMITH_CACHE_TTL=200ms", "LOCKSMITH_MAX_STALENESS=10s"};
-  AwsAgentProcess agent(Env());
+  AgentProcess agent(kCli, Env());
   ASSERT_GT(agent.port(), 0);
   std::string token = ReadFirstLine(dir_.path() / "data" / "agent.token");
   ASSERT_FALSE(token.empty());
@@ -532,7 +502,7 @@ TEST_F(AwsCliTest, AwsLeakTest) {
 
   // The agent, good and bad requests.
   {
-    AwsAgentProcess agent(Env());
+    AgentProcess agent(kCli, Env());
     ASSERT_GT(agent.port(), 0);
     std::string token = ReadFirstLine(dir_.path() / "data" / "agent.token");
     auto cli = agent.Client();

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/http.h"
+#include "integration/agent_process.h"
 #include "integration/child_process.h"
 #include "support/temp_dir.h"
 
@@ -23,8 +24,10 @@ using ::testing::MatchesRegex;
 using ::testing::Not;
 using ::testing::StartsWith;
 using json = nlohmann::json;
+using testing::AgentProcess;
 using testing::ChildProcess;
 using testing::ProcessResult;
+using testing::ReadFirstLine;
 
 constexpr char kCli[] = LOCKSMITH_CLI_PATH;
 
@@ -183,42 +186,8 @@ TEST_F(CliTest, BadConfigurationIsReported) {
 
 // --- the agent -----------------------------------------------------------------------------
 
-// A running `locksmith agent --listen 127.0.0.1:0`; learns its port from stderr.
-class AgentProcess {
- public:
-  AgentProcess(const std::vector<std::string>& env, std::vector<std::string> extra_args = {}) {
-    std::vector<std::string> args = {kCli, "agent", "--listen", "127.0.0.1:0"};
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
-    child_ = std::make_unique<ChildProcess>(args, env);
-    if (child_->WaitForStderr("locksmith agent: query it with", std::chrono::seconds(20))) {
-      std::smatch m;
-      const std::string& err = child_->err_so_far();
-      if (std::regex_search(err, m, std::regex("listening on http://127\\.0\\.0\\.1:(\\d+)"))) {
-        port_ = std::stoi(m[1].str());
-      }
-    }
-  }
-  int port() const { return port_; }
-  httplib::Client Client() const { return httplib::Client("127.0.0.1", port_); }
-  ProcessResult Terminate() {
-    ::kill(child_->pid(), SIGTERM);
-    return child_->Finish();
-  }
-
- private:
-  std::unique_ptr<ChildProcess> child_;
-  int port_ = 0;
-};
-
-std::string ReadFirstLine(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
 TEST_F(CliTest, AgentSeedsServesAndShutsDownOnSigterm) {
-  AgentProcess agent(Env());
+  AgentProcess agent(kCli, Env());
   ASSERT_GT(agent.port(), 0);
   auto token_file = dir_.path() / "data" / "agent.token";
   struct stat st {};
@@ -304,7 +273,7 @@ TEST_F(CliTest, LeakTest) {
 
   // The agent, with good and bad requests.
   {
-    AgentProcess agent(Env());
+    AgentProcess agent(kCli, Env());
     ASSERT_GT(agent.port(), 0);
     std::string token = ReadFirstLine(dir_.path() / "data" / "agent.token");
     auto cli = agent.Client();

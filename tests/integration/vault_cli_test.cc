@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/http.h"
+#include "integration/agent_process.h"
 #include "integration/child_process.h"
 #include "providers/vault/vault_test_server.h"
 #include "support/temp_dir.h"
@@ -23,8 +24,10 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
 using json = nlohmann::json;
+using testing::AgentProcess;
 using testing::ChildProcess;
 using testing::ProcessResult;
+using testing::ReadFirstLine;
 
 constexpr char kCli[] = LOCKSMITH_CLI_PATH;
 constexpr char kMount[] = "secret/agentauri-backend/production";
@@ -225,42 +228,9 @@ TEST_F(VaultCliTest, ExitCodes) {
   EXPECT_THAT(insecure.err, HasSubstr("LOCKSMITH_ALLOW_INSECURE_HTTP"));
 }
 
-// A running `locksmith agent --listen 127.0.0.1:0`; learns its port from stderr.
-class VaultAgentProcess {
- public:
-  explicit VaultAgentProcess(const std::vector<std::string>& env) {
-    child_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{kCli, "agent", "--listen", "127.0.0.1:0"}, env);
-    if (child_->WaitForStderr("locksmith agent: query it with", std::chrono::seconds(20))) {
-      std::smatch m;
-      const std::string& err = child_->err_so_far();
-      if (std::regex_search(err, m, std::regex("listening on http://127\\.0\\.0\\.1:(\\d+)"))) {
-        port_ = std::stoi(m[1].str());
-      }
-    }
-  }
-  int port() const { return port_; }
-  httplib::Client Client() const { return httplib::Client("127.0.0.1", port_); }
-  ProcessResult Terminate() {
-    ::kill(child_->pid(), SIGTERM);
-    return child_->Finish();
-  }
-
- private:
-  std::unique_ptr<ChildProcess> child_;
-  int port_ = 0;
-};
-
-std::string ReadFirstLine(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
 TEST_F(VaultCliTest, AgentServesVaultSecrets) {
   Write("jwt-secret", "agent-served-value");
-  VaultAgentProcess agent(Env());
+  AgentProcess agent(kCli, Env());
   ASSERT_GT(agent.port(), 0);
   std::string token = ReadFirstLine(dir_.path() / "data" / "agent.token");
   ASSERT_FALSE(token.empty());
@@ -365,7 +335,7 @@ TEST_F(VaultCliTest, VaultLeakTest) {
 
   // The agent over Vault, good and bad requests.
   {
-    VaultAgentProcess agent(Env());
+    AgentProcess agent(kCli, Env());
     ASSERT_GT(agent.port(), 0);
     std::string token = ReadFirstLine(dir_.path() / "data" / "agent.token");
     auto cli = agent.Client();
