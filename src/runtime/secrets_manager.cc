@@ -301,18 +301,22 @@ Result<PreloadResult> SecretsManagerImpl::Preload(const std::vector<std::string>
   return result;
 }
 
-Result<BatchResult> SecretsManagerImpl::CallBatch(const std::vector<std::string>& names) {
+template <typename T, typename Once>
+Result<T> SecretsManagerImpl::CallGuarded(Once once, bool* rejected) {
   const auto admission = breaker_.Allow();
   if (admission == CircuitBreaker::Admission::kRejected) {
+    if (rejected != nullptr) {
+      *rejected = true;
+    }
     PublishBreakerState();
     return MakeError(ErrorCode::kUnavailable, std::string(kBreakerOpenMessage));
   }
-  Result<BatchResult> result = CallBatchOnce(names);
+  Result<T> result = once();
   for (int attempt = 1;
        attempt < options_.retry.max_attempts && !result.ok() && IsRetryable(result.error().code);
        ++attempt) {
     clock_.SleepFor(BackoffDelay(options_.retry, attempt, random_));
-    result = CallBatchOnce(names);
+    result = once();
   }
   if (!result.ok() && IsRetryable(result.error().code)) {
     if (breaker_.RecordFailure(admission)) {
@@ -325,6 +329,10 @@ Result<BatchResult> SecretsManagerImpl::CallBatch(const std::vector<std::string>
   }
   PublishBreakerState();
   return result;
+}
+
+Result<BatchResult> SecretsManagerImpl::CallBatch(const std::vector<std::string>& names) {
+  return CallGuarded<BatchResult>([&] { return CallBatchOnce(names); });
 }
 
 Result<BatchResult> SecretsManagerImpl::CallBatchOnce(const std::vector<std::string>& names) {
@@ -345,31 +353,8 @@ Result<BatchResult> SecretsManagerImpl::CallBatchOnce(const std::vector<std::str
 
 FetchOutcome SecretsManagerImpl::CallBackend(const EntrySpec& spec) {
   FetchOutcome outcome;
-  const auto admission = breaker_.Allow();
-  if (admission == CircuitBreaker::Admission::kRejected) {
-    outcome.result = MakeError(ErrorCode::kUnavailable, std::string(kBreakerOpenMessage));
-    outcome.breaker_rejected = true;
-    PublishBreakerState();
-    return outcome;
-  }
-  Result<Secret> result = CallProviderOnce(spec);
-  for (int attempt = 1;
-       attempt < options_.retry.max_attempts && !result.ok() && IsRetryable(result.error().code);
-       ++attempt) {
-    clock_.SleepFor(BackoffDelay(options_.retry, attempt, random_));
-    result = CallProviderOnce(spec);
-  }
-  if (!result.ok() && IsRetryable(result.error().code)) {
-    if (breaker_.RecordFailure(admission)) {
-      Logger()->warn(
-          "circuit breaker for back end '{}' opened (last error: {}); failing fast for {} ms",
-          backend_, result.error().ToString(), options_.breaker.open_duration.count());
-    }
-  } else {
-    breaker_.RecordSuccess(admission);
-  }
-  PublishBreakerState();
-  outcome.result = std::move(result);
+  outcome.result =
+      CallGuarded<Secret>([&] { return CallProviderOnce(spec); }, &outcome.breaker_rejected);
   return outcome;
 }
 

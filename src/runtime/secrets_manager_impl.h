@@ -57,6 +57,10 @@ class SecretsManagerImpl final : public SecretsManager {
   Result<Secret> CallProviderOnce(const EntrySpec& spec);
   // Breaker + retry loop around provider_->GetCurrentBatch.
   Result<BatchResult> CallBatch(const std::vector<std::string>& names);
+  // Runs `once` behind the circuit breaker, retrying retryable errors with backoff, and records
+  // the outcome on the breaker. `rejected` (optional) tells a breaker rejection apart.
+  template <typename T, typename Once>
+  Result<T> CallGuarded(Once once, bool* rejected = nullptr);
   Result<BatchResult> CallBatchOnce(const std::vector<std::string>& names);
   // Field extraction, age metric, cache store of a freshly fetched whole `secret`. Returns a
   // copy of what was stored; `version_changed` says whether it replaced another version.
