@@ -51,8 +51,11 @@ case "${1:-}" in
   test)
     install_packages "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"
     log "build and test"
-    # Release (no debug info) for the test build: CI must stay under 30 minutes on 2 cores.
-    build build -DCMAKE_BUILD_TYPE=Release
+    # The test build compiles at -O0 without debug info (and with assertions): CI must stay under
+    # 30 minutes on 2 cores, and -O0 compiles ~45% faster than Release (measured 12.7 s vs 22.8 s
+    # for src/providers/aws/aws_provider.cc). Benchmarks are built (so they keep compiling) but
+    # measured only by `./dev.sh bench`, in Release.
+    build build -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0"
     ctest --test-dir build --output-on-failure -j "$(njobs)"
     log "unit tests under ASan+UBSan"
     # Sanitizer builds: unit tests only, -O0 without debug info (fastest to compile; measured
