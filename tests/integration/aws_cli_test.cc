@@ -18,6 +18,7 @@
 #include "agent/http.h"
 #include "integration/agent_process.h"
 #include "integration/child_process.h"
+#include "integration/leak_scan.h"
 #include "locksmith/aws_provider.h"
 #include "locksmith/clock.h"
 #include "locksmith/random.h"
@@ -533,23 +534,9 @@ TEST_F(AwsCliTest, AwsLeakTest) {
     captured_.push_back(stopped.err);
   }
 
-  // The scan.
-  std::size_t scanned = 0;
-  for (const std::string& text : captured_) {
-    scanned += text.size();
-    for (const std::string& needle : needles) {
-      EXPECT_THAT(text, Not(HasSubstr(needle)));
-    }
-  }
+  // The scan: captured output, HTTP bodies and every child's argv.
+  const std::size_t scanned = testing::ExpectNoNeedleLeaked(captured_, needles);
   EXPECT_GT(scanned, 1000u);
-  // Secrets travel only in the environment and files, never in argv.
-  for (const auto& argv : testing::SpawnedArgvs()) {
-    for (const std::string& arg : argv) {
-      for (const std::string& needle : needles) {
-        EXPECT_THAT(arg, Not(HasSubstr(needle)));
-      }
-    }
-  }
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "agent/http.h"
 #include "integration/agent_process.h"
 #include "integration/child_process.h"
+#include "integration/leak_scan.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {
@@ -321,22 +322,9 @@ TEST_F(CliTest, LeakTest) {
   EXPECT_EQ(RunClean({"get", "db-encryption-key"}).exit_code, 4);
   EXPECT_EQ(RunClean({"list"}).exit_code, 4);
 
-  // The scan.
-  std::size_t scanned = 0;
-  for (const std::string& text : captured_) {
-    scanned += text.size();
-    for (const std::string& needle : needles) {
-      EXPECT_THAT(text, Not(HasSubstr(needle)));
-    }
-  }
+  // The scan: captured output, HTTP bodies and every child's argv.
+  const std::size_t scanned = testing::ExpectNoNeedleLeaked(captured_, needles);
   EXPECT_GT(scanned, 1000u);  // the scan looked at real output
-  for (const auto& argv : testing::SpawnedArgvs()) {
-    for (const std::string& arg : argv) {
-      for (const std::string& needle : needles) {
-        EXPECT_THAT(arg, Not(HasSubstr(needle)));
-      }
-    }
-  }
 }
 
 }  // namespace

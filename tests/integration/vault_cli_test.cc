@@ -14,6 +14,7 @@
 #include "agent/http.h"
 #include "integration/agent_process.h"
 #include "integration/child_process.h"
+#include "integration/leak_scan.h"
 #include "providers/vault/vault_test_server.h"
 #include "support/temp_dir.h"
 
@@ -366,23 +367,9 @@ TEST_F(VaultCliTest, VaultLeakTest) {
     captured_.push_back(stopped.err);
   }
 
-  // The scan.
-  std::size_t scanned = 0;
-  for (const std::string& text : captured_) {
-    scanned += text.size();
-    for (const std::string& needle : needles) {
-      EXPECT_THAT(text, Not(HasSubstr(needle)));
-    }
-  }
+  // The scan: captured output, HTTP bodies and every child's argv.
+  const std::size_t scanned = testing::ExpectNoNeedleLeaked(captured_, needles);
   EXPECT_GT(scanned, 1000u);
-  // Secrets travel only in the environment, never in argv.
-  for (const auto& argv : testing::SpawnedArgvs()) {
-    for (const std::string& arg : argv) {
-      for (const std::string& needle : needles) {
-        EXPECT_THAT(arg, Not(HasSubstr(needle)));
-      }
-    }
-  }
 }
 
 }  // namespace
