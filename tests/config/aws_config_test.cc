@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "config/config_env.h"
 #include "locksmith/aws_provider.h"
 #include "locksmith/config.h"
 #include "locksmith/status_details.h"
@@ -31,26 +32,7 @@ using ::testing::Not;
 constexpr char kPlantedSecretKey[] = "planted-aws-secret-key-Hs72";
 constexpr char kPrefix[] = "agentauri-backend/production";
 
-class Env {
- public:
-  Env& Set(std::string name, std::string value) {
-    vars_[std::move(name)] = std::move(value);
-    return *this;
-  }
-  EnvLookup Lookup() const {
-    return [vars = vars_](std::string_view name) -> std::optional<std::string> {
-      auto it = vars.find(std::string(name));
-      if (it == vars.end()) {
-        return std::nullopt;
-      }
-      return it->second;
-    };
-  }
-  Result<Config> Load() const { return LoadConfig(Lookup()); }
-
- private:
-  std::map<std::string, std::string> vars_;
-};
+using Env = testing::ConfigEnv;
 
 void ExpectRejected(const Env& env, std::string_view needle) {
   auto c = env.Load();

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "config/config_env.h"
 #include "support/matchers.h"
 
 namespace locksmith {
@@ -19,26 +20,7 @@ using ::testing::Not;
 // A valid master key (base64 of 32 bytes), planted: it must never reach an error.
 constexpr char kPlantedMasterKey[] = "cGxhbnRlZC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmc=";
 
-class Env {
- public:
-  Env& Set(std::string name, std::string value) {
-    vars_[std::move(name)] = std::move(value);
-    return *this;
-  }
-  EnvLookup Lookup() const {
-    return [this](std::string_view name) -> std::optional<std::string> {
-      auto it = vars_.find(std::string(name));
-      if (it == vars_.end()) {
-        return std::nullopt;
-      }
-      return it->second;
-    };
-  }
-  Result<Config> Load() const { return LoadConfig(Lookup()); }
-
- private:
-  std::map<std::string, std::string> vars_;
-};
+using Env = testing::ConfigEnv;
 
 // Loads and expects an error naming `variable`; returns the message.
 std::string ExpectRejected(const Env& env, std::string_view variable) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "config/config_env.h"
 #include "locksmith/config.h"
 #include "locksmith/status_details.h"
 #include "locksmith/testing/fake_clock.h"
@@ -27,26 +28,7 @@ using namespace std::chrono_literals;
 constexpr char kPlantedToken[] = "planted-vault-token-Qw81";
 constexpr char kPlantedSecretId[] = "planted-vault-secret-id-Zt40";
 
-class Env {
- public:
-  Env& Set(std::string name, std::string value) {
-    vars_[std::move(name)] = std::move(value);
-    return *this;
-  }
-  EnvLookup Lookup() const {
-    return [vars = vars_](std::string_view name) -> std::optional<std::string> {
-      auto it = vars.find(std::string(name));
-      if (it == vars.end()) {
-        return std::nullopt;
-      }
-      return it->second;
-    };
-  }
-  Result<Config> Load() const { return LoadConfig(Lookup()); }
-
- private:
-  std::map<std::string, std::string> vars_;
-};
+using Env = testing::ConfigEnv;
 
 Env VaultEnv(std::string addr = "https://vault.internal:8200") {
   return Env().Set("SECRETS_BACKEND", "vault").Set("VAULT_ADDR", std::move(addr));
