@@ -1,7 +1,7 @@
 // Wycheproof vectors through the key rings' primitives: every AES-GCM case with a 256-bit key and
 // a 96-bit IV (valid and invalid), and every HMAC-SHA256 case (including truncated tags).
-// The data lives in ../shared/testdata/wycheproof from the repository root; LOCKSMITH_TESTDATA
-// overrides the testdata directory.
+// The data lives in tests/data/wycheproof (with its licence); LOCKSMITH_TESTDATA overrides the
+// testdata directory.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -23,9 +23,8 @@ std::filesystem::path TestDataDir() {
   if (const char* dir = std::getenv("LOCKSMITH_TESTDATA")) {
     return dir;
   }
-  // tests/keys/wycheproof_test.cc -> repository root -> ../shared/testdata
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path() /
-         "shared" / "testdata";
+  // tests/keys/wycheproof_test.cc -> tests/data
+  return std::filesystem::path(__FILE__).parent_path().parent_path() / "data";
 }
 
 json Load(const std::string& file) {

@@ -1,6 +1,6 @@
 // SigV4: AWS Signature Version 4 for requests signed in headers, as a pipeline of pure stages
 // (canonical request -> string to sign -> signing key -> signature -> Authorization header) so
-// each stage can be checked byte for byte against the suite in shared/testdata/sigv4/v4/. The
+// each stage can be checked byte for byte against the suite in tests/data/sigv4/v4/. The
 // time is an input; derived keys live in SecretValues and scratch buffers are wiped.
 #pragma once
 

@@ -1,5 +1,5 @@
 // The SigV4 signer against every header-signing case of the suite in
-// shared/testdata/sigv4/v4/<case>/, each stage compared byte for byte.
+// tests/data/sigv4/v4/<case>/, each stage compared byte for byte.
 #include "providers/aws/sigv4.h"
 
 #include <gmock/gmock.h>
@@ -24,9 +24,9 @@ std::filesystem::path SuiteDir() {
 #ifdef LOCKSMITH_SIGV4_TESTDATA
   return LOCKSMITH_SIGV4_TESTDATA;
 #else
-  // tests/providers/aws/ -> repo root -> ../shared (where CI has it too).
+  // tests/providers/aws/ -> tests/data/sigv4/v4 (a copy of the suite, with its licence).
   std::filesystem::path here = __FILE__;
-  return here.parent_path() / "../../../../shared/testdata/sigv4/v4";
+  return here.parent_path() / "../../data/sigv4/v4";
 #endif
 }
 

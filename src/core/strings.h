@@ -1,0 +1,24 @@
+// The string helpers every component shares (one Trim, one case-folding compare), and the one
+// loopback test used for listen addresses and plain-http endpoints.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace locksmith::internal {
+
+// Without leading and trailing ASCII white space (space, \t, \r, \n, \v, \f).
+std::string_view Trim(std::string_view text);
+
+// ASCII lower case.
+std::string ToLower(std::string_view text);
+
+// ASCII case-insensitive equality.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// Whether `host` names this machine's loopback interface: "localhost" or "localhost." in any
+// case, an address in 127.0.0.0/8, or ::1 (bracketed or not). Anything else, including names
+// that would need DNS to answer, is not loopback.
+bool IsLoopbackHost(std::string_view host);
+
+}  // namespace locksmith::internal
