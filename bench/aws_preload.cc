@@ -133,8 +133,7 @@ bool RunOnce(const Args& args, int rep) {
   }
   SecretsManagerOptions manager_options;
   manager_options.background_refresh = false;
-  auto manager = SecretsManager::Create(manager_options, std::move(provider).value(), SystemClock(),
-                                        SystemRandom(), nullptr);
+  auto manager = SecretsManager::Create(std::move(provider).value(), {.options = manager_options});
   if (!manager.ok()) {
     std::fprintf(stderr, "aws_preload: %s\n", manager.error().ToString().c_str());
     return false;

@@ -46,8 +46,8 @@ struct ManagerFixture {
     options.cache.ttl = std::chrono::hours(1);  // no refresh during the run
     options.background_refresh = false;
     metrics = Metrics::Create();
-    manager = SecretsManager::Create(options, std::make_unique<TrivialProvider>(), SystemClock(),
-                                     SystemRandom(), metrics.get())
+    manager = SecretsManager::Create(std::make_unique<TrivialProvider>(),
+                                     {.options = options, .metrics = metrics.get()})
                   .value();
     (void)manager->Get(kKey).value();
   }

@@ -1,8 +1,10 @@
-# locksmith_component(<dir> DEPS <component dirs or targets>...)
+# locksmith_component(<dir> [INTERNAL] DEPS <component dirs or targets>...)
 # Builds src/<dir>/*.cc into the object library locksmith_<dir with / replaced by _> and adds its
-# objects to the one locksmith library. A DEPS entry naming another component links that
-# component's objects and usage requirements; anything else is passed to target_link_libraries.
+# objects to the one locksmith library, or with INTERNAL to the internal CLI library (never
+# installed). A DEPS entry naming another component links that component's objects and usage
+# requirements; anything else is passed to target_link_libraries.
 set(LOCKSMITH_ALL_OBJECTS "")
+set(LOCKSMITH_INTERNAL_OBJECTS "")
 set(LOCKSMITH_COMPONENTS "")
 
 function(locksmith_component_target out dir)
@@ -11,7 +13,7 @@ function(locksmith_component_target out dir)
 endfunction()
 
 function(locksmith_component dir)
-  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "INTERNAL" "" "DEPS" ${ARGN})
   locksmith_component_target(target "${dir}")
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/src/${dir}/*.cc")
   list(APPEND LOCKSMITH_COMPONENTS "${dir}")
@@ -43,6 +45,11 @@ function(locksmith_component dir)
   list(REMOVE_DUPLICATES closure)
   # Object files of every component this one needs, so a test can link exactly these.
   set_property(GLOBAL PROPERTY LOCKSMITH_CLOSURE_${target} "${closure}")
-  list(APPEND LOCKSMITH_ALL_OBJECTS "$<TARGET_OBJECTS:${target}>")
-  set(LOCKSMITH_ALL_OBJECTS "${LOCKSMITH_ALL_OBJECTS}" PARENT_SCOPE)
+  if(ARG_INTERNAL)
+    list(APPEND LOCKSMITH_INTERNAL_OBJECTS "$<TARGET_OBJECTS:${target}>")
+    set(LOCKSMITH_INTERNAL_OBJECTS "${LOCKSMITH_INTERNAL_OBJECTS}" PARENT_SCOPE)
+  else()
+    list(APPEND LOCKSMITH_ALL_OBJECTS "$<TARGET_OBJECTS:${target}>")
+    set(LOCKSMITH_ALL_OBJECTS "${LOCKSMITH_ALL_OBJECTS}" PARENT_SCOPE)
+  endif()
 endfunction()

@@ -17,3 +17,13 @@ install(FILES
   ${CMAKE_CURRENT_BINARY_DIR}/locksmithConfig.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/locksmithConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/locksmith)
+
+# locksmith::testing: its own export set, loaded by locksmithConfig.cmake when GoogleTest is found.
+if(TARGET locksmith_testing)
+  install(TARGETS locksmith_testing EXPORT locksmithTestingTargets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(DIRECTORY testing/include/locksmith DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT locksmithTestingTargets
+    NAMESPACE locksmith::
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/locksmith)
+endif()

@@ -55,6 +55,10 @@ struct SecretDescription {
   std::optional<std::chrono::system_clock::time_point> last_rotated;
 };
 
+// Ordered (label, value) pairs about a back end for people to read (`locksmith status`), e.g.
+// {"token ttl", "59m58s"}. Never a secret: no token, secret id or value, only facts about them.
+using StatusDetailList = std::vector<std::pair<std::string, std::string>>;
+
 // What a batch read of current versions found (Provider::GetCurrentBatch).
 struct BatchResult {
   std::vector<Secret> secrets;                        // the current version of each found name
@@ -104,6 +108,11 @@ class Provider {
     }
     return batch;
   }
+
+  // Facts about the back end and the credentials in use, for `locksmith status` (Vault: the
+  // token's TTL left and policies; AWS: endpoint, region, credential source). The default has
+  // none. Errors are the provider's (kUnavailable when the back end cannot be reached, ...).
+  virtual Result<StatusDetailList> StatusDetails() { return StatusDetailList{}; }
 };
 
 using ProviderPtr = std::unique_ptr<Provider>;

@@ -2,7 +2,11 @@
 // jittered TTL, refreshes them ahead of expiry in the background, collapses concurrent misses
 // into one back-end call, retries retryable failures with backoff, opens a circuit breaker when
 // the back end keeps failing (serving last good values up to a maximum staleness), and calls
-// subscribers when the version behind a name changes.
+// subscribers when the version behind a name changes. Writes and admin calls (Put, Rotate,
+// Promote, List, Describe) go through it too, so they share the breaker, the retries and the
+// metrics, and a write is seen at once by the cache and by subscribers.
+//
+//   auto secrets = locksmith::SecretsManager::FromEnv();   // Result<SecretsManagerPtr>
 #pragma once
 
 #include <chrono>
@@ -15,6 +19,7 @@
 #include <vector>
 
 #include "locksmith/clock.h"
+#include "locksmith/dotenv_provider.h"
 #include "locksmith/metrics.h"
 #include "locksmith/provider.h"
 #include "locksmith/random.h"
@@ -50,7 +55,7 @@ struct SecretsManagerOptions {
   RetryOptions retry;
   BreakerOptions breaker;
   // Start a thread that refreshes due entries and runs refresh-ahead work. Tests turn it off and
-  // call RefreshDue() / RunBackgroundWorkForTest() with a fake clock instead.
+  // drive the work by hand with a fake clock (src/runtime/secrets_manager_impl.h).
   bool background_refresh = true;
 };
 
@@ -85,8 +90,20 @@ struct PreloadResult {
   std::vector<std::pair<std::string, Error>> failed;  // references not loaded, with the reason
 };
 
+class SecretsManager;
+using SecretsManagerPtr = std::unique_ptr<SecretsManager>;
+
+// What SecretsManager::Create needs besides the provider; every field has a default, so a test
+// writes `Create(std::move(provider), {.clock = &fake_clock})`.
+struct Dependencies {
+  SecretsManagerOptions options = {};
+  Clock* clock = nullptr;      // null: SystemClock(); must outlive the manager
+  Random* random = nullptr;    // null: SystemRandom(); must outlive the manager
+  Metrics* metrics = nullptr;  // null: the manager creates and owns its own (see metrics())
+};
+
 // Thread-safe: every method may be called from any thread at once. Get on a warm cache never
-// waits on the back end. References are "name" or "name#field".
+// waits on the back end. References are "name" or "name#field"; the admin calls take names.
 class SecretsManager {
  public:
   virtual ~SecretsManager() = default;
@@ -122,21 +139,47 @@ class SecretsManager {
   // noticed the change. It is not called for the value present when subscribing.
   virtual SubscriptionPtr Subscribe(std::string_view ref, UpdateCallback callback) = 0;
 
-  // Refreshes every entry whose refresh time has passed. The background thread calls this.
-  virtual void RefreshDue() = 0;
+  // --- Writes and admin calls: behind the circuit breaker, counted in the metrics (operation
+  // "put", "promote", "list", "describe", "status"). Reads (List, Describe, BackendDetails) are
+  // retried like Get; writes only on kThrottled (a throttled request was not carried out; a timed
+  // out one may have been, and a second try would store a second version). After a write the
+  // cached entries of `name` are dropped and subscribed references are read again, so
+  // subscribers hear of the new version before the call returns.
+
+  // Stores `value` as a new version: kCurrent makes it current (the old current becomes
+  // previous); kPending stages it for PromoteToCurrent.
+  virtual Result<VersionInfo> Put(std::string_view name, const SecretValue& value,
+                                  Stage stage = Stage::kCurrent) = 0;
+  // Stores `bytes` fresh random bytes (base64 text) as the new current version: put as pending,
+  // then promoted, as AWS rotation does (a back end without a pending stage gets a plain put).
+  virtual Result<VersionInfo> Rotate(std::string_view name, std::size_t bytes = 32) = 0;
+  // Makes `version_id` current; the old current becomes previous.
+  virtual Result<void> PromoteToCurrent(std::string_view name, std::string_view version_id) = 0;
+  // Logical names starting with `prefix` (empty: all), sorted.
+  virtual Result<std::vector<std::string>> List(std::string_view prefix) = 0;
+  // Versions and stages of `name`, never its value.
+  virtual Result<SecretDescription> Describe(std::string_view name) = 0;
+  // The back end's own facts for `locksmith status` (Provider::StatusDetails).
+  virtual Result<StatusDetailList> BackendDetails() = 0;
 
   virtual ManagerStatus Status() const = 0;
-  virtual Provider& provider() = 0;
+  // Provider::Kind() of the back end: "local", "dotenv", "vault", "aws".
+  virtual std::string_view Backend() const = 0;
+  // The metrics this manager records to (its own unless Dependencies::metrics was given): render
+  // them for a scrape with metrics().RenderText().
+  virtual Metrics& metrics() = 0;
 
-  // Runs queued background work (refresh-ahead) on the calling thread; for tests with
-  // background_refresh off.
-  virtual void RunBackgroundWorkForTest() = 0;
+  // The one-line start: reads the configuration from the process environment (SECRETS_BACKEND,
+  // VAULT_*, AWS_*, LOCKSMITH_*: README "Configuration"), builds the provider, owns its metrics
+  // and starts the background refresh. A broken configuration is one kInvalidArgument naming
+  // every bad variable (never a secret's value).
+  static Result<SecretsManagerPtr> FromEnv();
+  // The same over another environment (tests, or a service with its own settings source).
+  static Result<SecretsManagerPtr> FromEnv(const EnvLookup& env);
 
-  // `provider` is owned; `clock`, `random` and `metrics` must outlive the manager. `metrics` may
-  // be null.
-  static Result<std::unique_ptr<SecretsManager>> Create(const SecretsManagerOptions& options,
-                                                        ProviderPtr provider, Clock& clock,
-                                                        Random& random, Metrics* metrics);
+  // A manager over `provider` (owned). Errors: kInvalidArgument for a null provider or bad
+  // options.
+  static Result<SecretsManagerPtr> Create(ProviderPtr provider, Dependencies dependencies = {});
 };
 
 }  // namespace locksmith

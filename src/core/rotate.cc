@@ -1,4 +1,4 @@
-#include "locksmith/rotate.h"
+#include "core/rotate.h"
 
 #include <openssl/crypto.h>
 

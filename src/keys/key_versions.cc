@@ -23,7 +23,7 @@ Result<KeyVersions> LoadKeyVersions(SecretsManager& manager, std::string_view na
   KeyVersions versions;
   // Stages are looked up in the back end's description, and versions read by id: a cached
   // stage lookup may predate the rotation, a version id never changes its value.
-  auto description = manager.provider().Describe(name);
+  auto description = manager.Describe(name);
   if (description.ok()) {
     if (current) {
       versions.current = std::move(*current);

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "core/rotate.h"
 #include "locksmith/log.h"
 #include "locksmith/naming.h"
 #include "runtime/backoff.h"
@@ -67,13 +68,15 @@ Result<void> ValidateOptions(const SecretsManagerOptions& o) {
 }  // namespace
 
 SecretsManagerImpl::SecretsManagerImpl(const SecretsManagerOptions& options, ProviderPtr provider,
-                                       Clock& clock, Random& random, Metrics* metrics)
+                                       Clock& clock, Random& random, Metrics* metrics,
+                                       std::unique_ptr<Metrics> owned_metrics)
     : options_(options),
       provider_(std::move(provider)),
       backend_(provider_->Kind()),
       clock_(clock),
       random_(random),
-      metrics_(metrics),
+      owned_metrics_(std::move(owned_metrics)),
+      metrics_(metrics != nullptr ? metrics : owned_metrics_.get()),
       breaker_(options.breaker, clock),
       subscribers_(SubscriberRegistry::Make()),
       worker_([this](const std::string& key) { RefreshKey(key); }, [this] { RefreshDue(); },
@@ -267,7 +270,9 @@ Result<PreloadResult> SecretsManagerImpl::Preload(const std::vector<std::string>
   if (names.empty()) {
     return result;
   }
-  LOCKSMITH_ASSIGN_OR_RETURN(BatchResult batch, CallBatch(names));
+  LOCKSMITH_ASSIGN_OR_RETURN(BatchResult batch, CallGuarded("batch_get", [&] {
+                               return provider_->GetCurrentBatch(names);
+                             }));
   std::map<std::string_view, Secret*> found;
   for (Secret& secret : batch.secrets) {
     found.emplace(secret.name, &secret);
@@ -301,8 +306,24 @@ Result<PreloadResult> SecretsManagerImpl::Preload(const std::vector<std::string>
   return result;
 }
 
-template <typename T, typename Once>
-Result<T> SecretsManagerImpl::CallGuarded(Once once, bool* rejected) {
+template <typename Call>
+auto SecretsManagerImpl::CallTimed(std::string_view operation, Call& call) -> decltype(call()) {
+  const auto start = clock_.Now();
+  decltype(call()) result = MakeError(ErrorCode::kInternal, "the provider threw an exception");
+  try {
+    result = call();
+  } catch (...) {
+    // Not the exception's text: it is not ours and might quote what it was parsing.
+    Logger()->error("provider '{}' threw an exception during '{}'", backend_, operation);
+  }
+  const std::chrono::duration<double> latency = clock_.Now() - start;
+  metrics_->RecordBackendCall(backend_, operation, result.ok(), latency.count());
+  return result;
+}
+
+template <typename Call>
+auto SecretsManagerImpl::CallGuarded(std::string_view operation, Call call, bool* rejected,
+                                     RetryOn retry_on) -> decltype(call()) {
   const auto admission = breaker_.Allow();
   if (admission == CircuitBreaker::Admission::kRejected) {
     if (rejected != nullptr) {
@@ -311,12 +332,16 @@ Result<T> SecretsManagerImpl::CallGuarded(Once once, bool* rejected) {
     PublishBreakerState();
     return MakeError(ErrorCode::kUnavailable, std::string(kBreakerOpenMessage));
   }
-  Result<T> result = once();
+  auto should_retry = [retry_on](const Error& error) {
+    return retry_on == RetryOn::kRetryable ? IsRetryable(error.code)
+                                           : error.code == ErrorCode::kThrottled;
+  };
+  decltype(call()) result = CallTimed(operation, call);
   for (int attempt = 1;
-       attempt < options_.retry.max_attempts && !result.ok() && IsRetryable(result.error().code);
+       attempt < options_.retry.max_attempts && !result.ok() && should_retry(result.error());
        ++attempt) {
     clock_.SleepFor(BackoffDelay(options_.retry, attempt, random_));
-    result = once();
+    result = CallTimed(operation, call);
   }
   if (!result.ok() && IsRetryable(result.error().code)) {
     if (breaker_.RecordFailure(admission)) {
@@ -331,47 +356,80 @@ Result<T> SecretsManagerImpl::CallGuarded(Once once, bool* rejected) {
   return result;
 }
 
-Result<BatchResult> SecretsManagerImpl::CallBatch(const std::vector<std::string>& names) {
-  return CallGuarded<BatchResult>([&] { return CallBatchOnce(names); });
-}
-
-Result<BatchResult> SecretsManagerImpl::CallBatchOnce(const std::vector<std::string>& names) {
-  const auto start = clock_.Now();
-  Result<BatchResult> result = MakeError(ErrorCode::kInternal, "the provider threw an exception");
-  try {
-    result = provider_->GetCurrentBatch(names);
-  } catch (...) {
-    Logger()->error("provider '{}' threw an exception while preloading {} secrets", backend_,
-                    names.size());
-  }
-  if (metrics_ != nullptr) {
-    const std::chrono::duration<double> latency = clock_.Now() - start;
-    metrics_->RecordBackendCall(backend_, "batch_get", result.ok(), latency.count());
-  }
-  return result;
-}
-
 FetchOutcome SecretsManagerImpl::CallBackend(const EntrySpec& spec) {
   FetchOutcome outcome;
-  outcome.result =
-      CallGuarded<Secret>([&] { return CallProviderOnce(spec); }, &outcome.breaker_rejected);
+  outcome.result = CallGuarded(
+      "get", [&] { return provider_->Get(spec.name, spec.selector); }, &outcome.breaker_rejected);
   return outcome;
 }
 
-Result<Secret> SecretsManagerImpl::CallProviderOnce(const EntrySpec& spec) {
-  const auto start = clock_.Now();
-  Result<Secret> result = MakeError(ErrorCode::kInternal, "the provider threw an exception");
-  try {
-    result = provider_->Get(spec.name, spec.selector);
-  } catch (...) {
-    // Not the exception's text: it is not ours and might quote what it was parsing.
-    Logger()->error("provider '{}' threw an exception while reading '{}'", backend_, spec.name);
+Result<VersionInfo> SecretsManagerImpl::Put(std::string_view name, const SecretValue& value,
+                                            Stage stage) {
+  LOCKSMITH_RETURN_IF_ERROR(ValidateSecretName(name));
+  auto put = CallGuarded(
+      "put", [&] { return provider_->Put(name, value, stage); }, nullptr, RetryOn::kThrottledOnly);
+  if (put.ok() && stage == Stage::kCurrent) {
+    AfterWrite(name);
   }
-  if (metrics_ != nullptr) {
-    const std::chrono::duration<double> latency = clock_.Now() - start;
-    metrics_->RecordBackendCall(backend_, "get", result.ok(), latency.count());
+  return put;
+}
+
+Result<VersionInfo> SecretsManagerImpl::Rotate(std::string_view name, std::size_t bytes) {
+  LOCKSMITH_RETURN_IF_ERROR(ValidateSecretName(name));
+  LOCKSMITH_ASSIGN_OR_RETURN(SecretValue value, GenerateSecretValue(random_, bytes));
+  auto pending = CallGuarded(
+      "put", [&] { return provider_->Put(name, value, Stage::kPending); }, nullptr,
+      RetryOn::kThrottledOnly);
+  if (!pending.ok() && pending.error().code == ErrorCode::kUnimplemented) {
+    // No pending stage in this back end: a plain put as current.
+    return Put(name, value, Stage::kCurrent);
   }
-  return result;
+  LOCKSMITH_RETURN_IF_ERROR(pending);
+  LOCKSMITH_RETURN_IF_ERROR(PromoteToCurrent(name, pending->version_id));
+  VersionInfo info = std::move(pending).value();
+  info.stages = {Stage::kCurrent};
+  return info;
+}
+
+Result<void> SecretsManagerImpl::PromoteToCurrent(std::string_view name,
+                                                  std::string_view version_id) {
+  LOCKSMITH_RETURN_IF_ERROR(ValidateSecretName(name));
+  auto promoted = CallGuarded(
+      "promote", [&] { return provider_->PromoteToCurrent(name, version_id); }, nullptr,
+      RetryOn::kThrottledOnly);
+  if (promoted.ok()) {
+    AfterWrite(name);
+  }
+  return promoted;
+}
+
+Result<std::vector<std::string>> SecretsManagerImpl::List(std::string_view prefix) {
+  return CallGuarded("list", [&] { return provider_->List(prefix); });
+}
+
+Result<SecretDescription> SecretsManagerImpl::Describe(std::string_view name) {
+  LOCKSMITH_RETURN_IF_ERROR(ValidateSecretName(name));
+  return CallGuarded("describe", [&] { return provider_->Describe(name); });
+}
+
+Result<StatusDetailList> SecretsManagerImpl::BackendDetails() {
+  return CallGuarded("status", [&] { return provider_->StatusDetails(); });
+}
+
+void SecretsManagerImpl::AfterWrite(std::string_view name) {
+  // Unsubscribed entries are read again when next asked for.
+  (void)cache_.ExpireName(name, clock_.Now());
+  for (const std::string& ref : subscribers_->Refs()) {
+    auto spec = SpecForRef(ref, VersionSelector::Current(), false);
+    if (spec.ok() && spec->name == name) {
+      // Read again now: Load notifies the subscribers when the version changed.
+      FetchOutcome outcome = Load(ref, *spec, Join::kFresh);
+      if (!outcome.result.ok()) {
+        Logger()->warn("after writing '{}': reading it again failed ({}); will retry", name,
+                       outcome.result.error().ToString());
+      }
+    }
+  }
 }
 
 void SecretsManagerImpl::RefreshKey(const std::string& key) {
@@ -444,16 +502,20 @@ void SecretsManagerImpl::ScheduleRefresh(std::string_view key) {
 
 }  // namespace internal
 
-Result<std::unique_ptr<SecretsManager>> SecretsManager::Create(const SecretsManagerOptions& options,
-                                                               ProviderPtr provider, Clock& clock,
-                                                               Random& random, Metrics* metrics) {
+Result<SecretsManagerPtr> SecretsManager::Create(ProviderPtr provider, Dependencies dependencies) {
   if (provider == nullptr) {
     return MakeError(ErrorCode::kInvalidArgument, "a provider is required");
   }
-  LOCKSMITH_RETURN_IF_ERROR(internal::ValidateOptions(options));
-  std::unique_ptr<SecretsManager> manager = std::make_unique<internal::SecretsManagerImpl>(
-      options, std::move(provider), clock, random, metrics);
-  return manager;
+  LOCKSMITH_RETURN_IF_ERROR(internal::ValidateOptions(dependencies.options));
+  Clock& clock = dependencies.clock != nullptr ? *dependencies.clock : SystemClock();
+  Random& random = dependencies.random != nullptr ? *dependencies.random : SystemRandom();
+  std::unique_ptr<Metrics> owned;
+  if (dependencies.metrics == nullptr) {
+    owned = Metrics::Create();
+  }
+  return SecretsManagerPtr(std::make_unique<internal::SecretsManagerImpl>(
+      dependencies.options, std::move(provider), clock, random, dependencies.metrics,
+      std::move(owned)));
 }
 
 }  // namespace locksmith

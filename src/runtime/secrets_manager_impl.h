@@ -1,5 +1,5 @@
 // SecretsManagerImpl: the SecretsManager behind SecretsManager::Create. Internal; tests include
-// it for the ...ForTest hooks.
+// it (ImplOf) to drive background work by hand with a fake clock.
 #pragma once
 
 #include <atomic>
@@ -25,8 +25,10 @@ inline constexpr std::string_view kBreakerOpenMessage =
 
 class SecretsManagerImpl final : public SecretsManager {
  public:
+  // `owned_metrics` is the manager's own registry when the caller gave none (`metrics` points
+  // into it then).
   SecretsManagerImpl(const SecretsManagerOptions& options, ProviderPtr provider, Clock& clock,
-                     Random& random, Metrics* metrics);
+                     Random& random, Metrics* metrics, std::unique_ptr<Metrics> owned_metrics);
   ~SecretsManagerImpl() override;
 
   Result<SecretValue> Get(std::string_view ref) override;
@@ -34,16 +36,32 @@ class SecretsManagerImpl final : public SecretsManager {
   Result<SecretValue> Refresh(std::string_view ref) override;
   Result<PreloadResult> Preload(const std::vector<std::string>& refs) override;
   SubscriptionPtr Subscribe(std::string_view ref, UpdateCallback callback) override;
-  void RefreshDue() override;
+  Result<VersionInfo> Put(std::string_view name, const SecretValue& value, Stage stage) override;
+  Result<VersionInfo> Rotate(std::string_view name, std::size_t bytes) override;
+  Result<void> PromoteToCurrent(std::string_view name, std::string_view version_id) override;
+  Result<std::vector<std::string>> List(std::string_view prefix) override;
+  Result<SecretDescription> Describe(std::string_view name) override;
+  Result<StatusDetailList> BackendDetails() override;
   ManagerStatus Status() const override;
-  Provider& provider() override { return *provider_; }
-  void RunBackgroundWorkForTest() override;
+  std::string_view Backend() const override { return backend_; }
+  Metrics& metrics() override { return *metrics_; }
+
+  // Refreshes every entry whose refresh time has passed. The background thread calls this;
+  // tests with background_refresh off call it by hand.
+  void RefreshDue();
+  // Runs queued background work (refresh-ahead) on the calling thread; for tests with
+  // background_refresh off.
+  void RunBackgroundWorkForTest();
+  Provider& provider() { return *provider_; }
 
   // Callers currently waiting for another caller's fetch of the same key.
   std::size_t SingleFlightWaitersForTest() const { return flights_.WaitersForTest(); }
 
  private:
   enum class Join { kJoin, kFresh };
+  // Which failures CallGuarded retries: every retryable one (reads), or only kThrottled (writes,
+  // where a timed-out request may have been carried out).
+  enum class RetryOn { kRetryable, kThrottledOnly };
 
   // The slow path of Get/GetVersion: fetch (single-flight) and, on back-end trouble, fall back
   // to a value young enough.
@@ -54,14 +72,19 @@ class SecretsManagerImpl final : public SecretsManager {
   FetchOutcome FetchAndStore(const std::string& key, const EntrySpec& spec);
   // Breaker + retry loop around provider_->Get.
   FetchOutcome CallBackend(const EntrySpec& spec);
-  Result<Secret> CallProviderOnce(const EntrySpec& spec);
-  // Breaker + retry loop around provider_->GetCurrentBatch.
-  Result<BatchResult> CallBatch(const std::vector<std::string>& names);
-  // Runs `once` behind the circuit breaker, retrying retryable errors with backoff, and records
-  // the outcome on the breaker. `rejected` (optional) tells a breaker rejection apart.
-  template <typename T, typename Once>
-  Result<T> CallGuarded(Once once, bool* rejected = nullptr);
-  Result<BatchResult> CallBatchOnce(const std::vector<std::string>& names);
+  // Runs `call` (one provider call) behind the circuit breaker, retrying as `retry_on` says with
+  // backoff, and records the outcome on the breaker. Each try is timed and counted in the
+  // metrics as `operation`; a provider exception becomes kInternal. `rejected` (optional) tells
+  // a breaker rejection apart.
+  template <typename Call>
+  auto CallGuarded(std::string_view operation, Call call, bool* rejected = nullptr,
+                   RetryOn retry_on = RetryOn::kRetryable) -> decltype(call());
+  // One timed provider call (see CallGuarded).
+  template <typename Call>
+  auto CallTimed(std::string_view operation, Call& call) -> decltype(call());
+  // After a successful write of `name`: expire its cached entries and read the subscribed ones
+  // again, so subscribers hear of the new version now.
+  void AfterWrite(std::string_view name);
   // Field extraction, age metric, cache store of a freshly fetched whole `secret`. Returns a
   // copy of what was stored; `version_changed` says whether it replaced another version.
   Result<Secret> StoreFetched(const std::string& key, const EntrySpec& spec, Secret secret,
@@ -79,7 +102,8 @@ class SecretsManagerImpl final : public SecretsManager {
   const std::string backend_;
   Clock& clock_;
   Random& random_;
-  Metrics* const metrics_;
+  const std::unique_ptr<Metrics> owned_metrics_;
+  Metrics* const metrics_;  // never null
 
   mutable SecretCache cache_;
   SingleFlight flights_;
@@ -93,5 +117,10 @@ class SecretsManagerImpl final : public SecretsManager {
 
   BackgroundWorker worker_;  // last: its thread uses everything above
 };
+
+// The implementation behind a manager made by SecretsManager::Create or FromEnv.
+inline SecretsManagerImpl& ImplOf(SecretsManager& manager) {
+  return static_cast<SecretsManagerImpl&>(manager);
+}
 
 }  // namespace locksmith::internal

@@ -1,6 +1,5 @@
 #include "transport/http_client.h"
 
-#include <arpa/inet.h>
 #include <openssl/crypto.h>
 
 #include <algorithm>
@@ -11,11 +10,6 @@ namespace locksmith::internal {
 namespace {
 
 char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return Lower(x) == Lower(y); });
-}
 
 }  // namespace
 
@@ -47,25 +41,6 @@ std::optional<std::string_view> HttpResponse::Header(std::string_view name) cons
     return std::nullopt;
   }
   return std::string_view(it->second);
-}
-
-bool IsLoopbackHost(std::string_view host) {
-  if (EqualsIgnoreCase(host, "localhost") || EqualsIgnoreCase(host, "localhost.")) {
-    return true;
-  }
-  std::string bare(host);
-  if (bare.size() >= 2 && bare.front() == '[' && bare.back() == ']') {
-    bare = bare.substr(1, bare.size() - 2);
-  }
-  in_addr v4{};
-  if (inet_pton(AF_INET, bare.c_str(), &v4) == 1) {
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  }
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, bare.c_str(), &v6) == 1) {
-    return std::memcmp(&v6, &in6addr_loopback, sizeof(v6)) == 0;
-  }
-  return false;
 }
 
 Result<UrlParts> ParseUrlParts(std::string_view url) {

@@ -8,14 +8,13 @@
 #include <map>
 #include <string>
 
-#include "config/config_env.h"
 #include "locksmith/aws_provider.h"
 #include "locksmith/config.h"
-#include "locksmith/status_details.h"
 #include "locksmith/testing/fake_clock.h"
+#include "locksmith/testing/fake_env.h"
 #include "locksmith/testing/fake_random.h"
+#include "locksmith/testing/matchers.h"
 #include "providers/aws/aws_test_server.h"
-#include "support/matchers.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {
@@ -32,7 +31,7 @@ using ::testing::Not;
 constexpr char kPlantedSecretKey[] = "planted-aws-secret-key-Hs72";
 constexpr char kPrefix[] = "agentauri-backend/production";
 
-using Env = testing::ConfigEnv;
+using Env = testing::FakeEnv;
 
 void ExpectRejected(const Env& env, std::string_view needle) {
   auto c = env.Load();
@@ -118,9 +117,7 @@ TEST_F(AwsCreateProviderTest, BuildsAgainstALoopbackEndpoint) {
   auto* aws = dynamic_cast<AwsSecretsManagerProvider*>(provider->get());
   ASSERT_NE(aws, nullptr);
   EXPECT_EQ(aws->Endpoint(), server_.url());
-  auto* details = dynamic_cast<StatusDetailsSource*>(provider->get());
-  ASSERT_NE(details, nullptr);
-  auto facts = details->StatusDetails();
+  auto facts = (*provider)->StatusDetails();
   ASSERT_THAT(facts, IsOk());
   EXPECT_EQ(*facts, (StatusDetailList{{"aws endpoint", server_.url()},
                                       {"aws region", "eu-west-1"},
@@ -178,9 +175,7 @@ TEST_F(AwsCreateProviderTest, RegionAndCredentialsFromTheProfile) {
   ASSERT_THAT(provider, IsOk());
   EXPECT_THAT((*provider)->Put("jwt-secret", SecretValue("v1"), Stage::kCurrent), IsOk());
   // `locksmith status` facts: the profile's region, where the credentials came from.
-  auto* details = dynamic_cast<StatusDetailsSource*>(provider->get());
-  ASSERT_NE(details, nullptr);
-  auto facts = details->StatusDetails();
+  auto facts = (*provider)->StatusDetails();
   ASSERT_THAT(facts, IsOk());
   std::map<std::string, std::string> by_label(facts->begin(), facts->end());
   EXPECT_EQ(by_label["aws region"], "ap-southeast-2");
@@ -224,9 +219,7 @@ TEST_F(AwsCreateProviderTest, ErrorsPassThroughWithoutSecrets) {
                                    .Set("AWS_ENDPOINT_URL", server_.url())
                                    .Set("AWS_EC2_METADATA_DISABLED", "true"));
   ASSERT_THAT(no_credentials, IsOk());
-  auto* details = dynamic_cast<StatusDetailsSource*>(no_credentials->get());
-  ASSERT_NE(details, nullptr);
-  EXPECT_THAT(details->StatusDetails(),
+  EXPECT_THAT((*no_credentials)->StatusDetails(),
               HasErrorMessage(ErrorCode::kUnauthenticated, "no AWS credentials"));
   // Plain http to a host other than loopback: refused at configuration time unless allowed.
   EXPECT_THAT(Create(ServerEnv()

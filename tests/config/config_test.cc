@@ -5,8 +5,8 @@
 #include <map>
 #include <string>
 
-#include "config/config_env.h"
-#include "support/matchers.h"
+#include "locksmith/testing/fake_env.h"
+#include "locksmith/testing/matchers.h"
 
 namespace locksmith {
 namespace {
@@ -20,7 +20,7 @@ using ::testing::Not;
 // A valid master key (base64 of 32 bytes), planted: it must never reach an error.
 constexpr char kPlantedMasterKey[] = "cGxhbnRlZC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmc=";
 
-using Env = testing::ConfigEnv;
+using Env = testing::FakeEnv;
 
 // Loads and expects an error naming `variable`; returns the message.
 std::string ExpectRejected(const Env& env, std::string_view variable) {

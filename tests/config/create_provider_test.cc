@@ -7,7 +7,7 @@
 #include "locksmith/config.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
-#include "support/matchers.h"
+#include "locksmith/testing/matchers.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {

@@ -7,13 +7,12 @@
 #include <map>
 #include <string>
 
-#include "config/config_env.h"
 #include "locksmith/config.h"
-#include "locksmith/status_details.h"
 #include "locksmith/testing/fake_clock.h"
+#include "locksmith/testing/fake_env.h"
 #include "locksmith/testing/fake_random.h"
+#include "locksmith/testing/matchers.h"
 #include "providers/vault/vault_test_server.h"
-#include "support/matchers.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {
@@ -28,7 +27,7 @@ using namespace std::chrono_literals;
 constexpr char kPlantedToken[] = "planted-vault-token-Qw81";
 constexpr char kPlantedSecretId[] = "planted-vault-secret-id-Zt40";
 
-using Env = testing::ConfigEnv;
+using Env = testing::FakeEnv;
 
 Env VaultEnv(std::string addr = "https://vault.internal:8200") {
   return Env().Set("SECRETS_BACKEND", "vault").Set("VAULT_ADDR", std::move(addr));
@@ -176,9 +175,7 @@ TEST_F(VaultCreateProviderTest, TokenAuth) {
   auto got = (*provider)->Get("jwt-secret", VersionSelector::Current());
   ASSERT_THAT(got, IsOk());
   EXPECT_TRUE(got->value.Equals("v1"));
-  auto* details = dynamic_cast<StatusDetailsSource*>(provider->get());
-  ASSERT_NE(details, nullptr);
-  auto facts = details->StatusDetails();
+  auto facts = (*provider)->StatusDetails();
   ASSERT_THAT(facts, IsOk());
   std::map<std::string, std::string> by_label(facts->begin(), facts->end());
   EXPECT_EQ(by_label["vault auth"], "token");

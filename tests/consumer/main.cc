@@ -1,15 +1,27 @@
-// Uses the installed library: parses a reference and prints a SecretValue (as ***).
+// The README's library example, built against an installed locksmith: the one-line start over
+// the embedded store (configured by run.cmake through the environment), one write and one read.
+// Prints the value only as *** (SecretValue's stream form) and whether it is the one written.
+#include <locksmith/locksmith.h>
+
 #include <iostream>
 
-#include "locksmith/naming.h"
-#include "locksmith/secret_value.h"
-
 int main() {
-  auto ref = locksmith::ParseSecretRef("database#password");
-  if (!ref.ok()) {
+  auto secrets = locksmith::SecretsManager::FromEnv();
+  if (!secrets.ok()) {
+    std::cerr << "FromEnv: " << secrets.error().ToString() << "\n";
     return 1;
   }
-  locksmith::SecretValue value("consumer-planted");
-  std::cout << ref->name << " " << ref->field << " " << value << "\n";
+  const locksmith::SecretValue planted("consumer-planted-value");
+  if (auto put = (*secrets)->Put("db-encryption-key", planted); !put.ok()) {
+    std::cerr << "Put: " << put.error().ToString() << "\n";
+    return 1;
+  }
+  locksmith::Result<locksmith::SecretValue> key = (*secrets)->Get("db-encryption-key");
+  if (!key.ok()) {
+    std::cerr << "Get: " << key.error().ToString() << "\n";
+    return 1;
+  }
+  std::cout << "db-encryption-key " << *key << " " << (*key == planted ? "matches" : "differs")
+            << " on " << (*secrets)->Backend() << "\n";
   return 0;
 }

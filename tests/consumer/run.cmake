@@ -12,8 +12,13 @@ run(${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${WORK_DIR}/prefix")
 run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer" -B "${WORK_DIR}/build" -G Ninja
     "-DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix")
 run(${CMAKE_COMMAND} --build "${WORK_DIR}/build")
-run("${WORK_DIR}/build/consumer")
-if(NOT LAST_OUTPUT STREQUAL "database password ***\n")
+# The one-liner reads its configuration from the environment: the embedded store in a scratch
+# directory (the master key file is created on first use).
+run(${CMAKE_COMMAND} -E env --unset=SECRETS_BACKEND --unset=LOCKSMITH_MASTER_KEY
+    "LOCKSMITH_STORE=${WORK_DIR}/store/secrets.db" "HOME=${WORK_DIR}/home"
+    "${WORK_DIR}/build/consumer")
+if(NOT LAST_OUTPUT MATCHES "db-encryption-key \\*\\*\\* matches on local\n$")
   message(FATAL_ERROR "unexpected consumer output: ${LAST_OUTPUT}")
 endif()
-message(STATUS "consumer built with find_package(locksmith) and ran")
+run("${WORK_DIR}/build/consumer_testing")
+message(STATUS "consumer built with find_package(locksmith), read a secret, and ran its test")

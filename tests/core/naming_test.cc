@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "support/matchers.h"
+#include "locksmith/testing/matchers.h"
 
 namespace locksmith {
 namespace {

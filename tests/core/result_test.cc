@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "support/matchers.h"
+#include "locksmith/testing/matchers.h"
 
 namespace locksmith {
 namespace {

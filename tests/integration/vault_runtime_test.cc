@@ -10,10 +10,11 @@
 #include "locksmith/secrets_manager.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
+#include "locksmith/testing/matchers.h"
 #include "providers/vault/vault_provider_internal.h"
 #include "providers/vault/vault_test_server.h"
+#include "runtime/secrets_manager_impl.h"
 #include "support/log_capture.h"
-#include "support/matchers.h"
 
 namespace locksmith {
 namespace {
@@ -72,8 +73,9 @@ class VaultRuntimeTest : public ::testing::Test {
     manager_options.retry.max_attempts = 3;
     manager_options.breaker.failure_threshold = 3;
     manager_options.breaker.open_duration = 1min;
-    auto manager = SecretsManager::Create(manager_options, ProviderPtr(std::move(provider).value()),
-                                          clock_, random_, nullptr);
+    auto manager =
+        SecretsManager::Create(ProviderPtr(std::move(provider).value()),
+                               {.options = manager_options, .clock = &clock_, .random = &random_});
     ASSERT_THAT(manager, IsOk());
     manager_ = std::move(manager).value();
   }
@@ -125,10 +127,10 @@ TEST_F(VaultRuntimeTest, ReadsByStageAndVersionUnderTheLeastPrivilegePolicy) {
   EXPECT_THAT(manager_->GetVersion("jwt-secret", VersionSelector::ById("9")),
               HasError(ErrorCode::kNotFound));
   // Metadata and list are outside the policy: describe falls back, list is denied.
-  auto described = manager_->provider().Describe("jwt-secret");
+  auto described = manager_->Describe("jwt-secret");
   ASSERT_THAT(described, IsOk());
   EXPECT_TRUE(provider_->metadata_denied());
-  EXPECT_THAT(manager_->provider().List(""), HasError(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(manager_->List(""), HasError(ErrorCode::kPermissionDenied));
 
   // A warm cache answers without the server.
   const int before = Requests();
@@ -150,13 +152,13 @@ TEST_F(VaultRuntimeTest, RotationIsSeenBySubscribersWithoutRestart) {
 
   // Nothing changed: a refresh calls no one.
   Advance(6min);
-  manager_->RefreshDue();
+  internal::ImplOf(*manager_).RefreshDue();
   EXPECT_TRUE(seen_versions.empty());
 
   // Another process rotates the secret in Vault; the next refresh notices.
   Write("jwt-secret", "after");
   Advance(6min);
-  manager_->RefreshDue();
+  internal::ImplOf(*manager_).RefreshDue();
   ASSERT_EQ(seen_versions, std::vector<std::string>{"2"});
   EXPECT_EQ(changed_to_after, 1);
   auto now = manager_->Get("jwt-secret");

@@ -9,8 +9,8 @@
 #include "keys/key_test_util.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
+#include "locksmith/testing/matchers.h"
 #include "support/log_capture.h"
-#include "support/matchers.h"
 
 namespace locksmith {
 namespace {

@@ -15,7 +15,7 @@
 #include "keys/primitives.h"
 #include "locksmith/jwt_key_ring.h"
 #include "locksmith/testing/fake_clock.h"
-#include "support/matchers.h"
+#include "locksmith/testing/matchers.h"
 
 namespace locksmith {
 namespace {

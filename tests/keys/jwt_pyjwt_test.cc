@@ -11,7 +11,7 @@
 
 #include "locksmith/jwt_key_ring.h"
 #include "locksmith/testing/fake_clock.h"
-#include "support/matchers.h"
+#include "locksmith/testing/matchers.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "agent/in_memory_provider.h"
 #include "locksmith/secrets_manager.h"
+#include "locksmith/testing/in_memory_provider.h"
 
 namespace locksmith::testing {
 
@@ -39,8 +39,9 @@ inline std::unique_ptr<SecretsManager> MakeManager(Provider& store, Clock& clock
   SecretsManagerOptions options;
   options.background_refresh = false;
   options.retry.max_attempts = 1;
-  auto manager = SecretsManager::Create(options, std::make_unique<ForwardingProvider>(store), clock,
-                                        random, metrics);
+  auto manager = SecretsManager::Create(
+      std::make_unique<ForwardingProvider>(store),
+      {.options = options, .clock = &clock, .random = &random, .metrics = metrics});
   return manager.ok() ? std::move(manager).value() : nullptr;
 }
 

@@ -20,6 +20,7 @@ class MockProvider : public Provider {
     ON_CALL(*this, GetCurrentBatch).WillByDefault([this](const std::vector<std::string>& names) {
       return this->Provider::GetCurrentBatch(names);
     });
+    ON_CALL(*this, StatusDetails).WillByDefault([this] { return this->Provider::StatusDetails(); });
   }
 
   MOCK_METHOD(std::string_view, Kind, (), (const, override));
@@ -33,6 +34,7 @@ class MockProvider : public Provider {
               (override));
   MOCK_METHOD(Result<BatchResult>, GetCurrentBatch, (const std::vector<std::string>& names),
               (override));
+  MOCK_METHOD(Result<StatusDetailList>, StatusDetails, (), (override));
 };
 
 }  // namespace locksmith::testing

@@ -82,8 +82,8 @@ TEST_F(ManagerTest, RefreshAheadServesCachedValueAndRefreshesOnceInBackground) {
   ::testing::Mock::VerifyAndClearExpectations(provider_);
 
   EXPECT_CALL(*provider_, Get(_, _)).Times(1).WillOnce(ReturnSecret("new", "v2"));
-  manager_->RunBackgroundWorkForTest();
-  manager_->RunBackgroundWorkForTest();  // nothing left
+  internal::ImplOf(*manager_).RunBackgroundWorkForTest();
+  internal::ImplOf(*manager_).RunBackgroundWorkForTest();  // nothing left
   auto value = manager_->Get("k");
   ASSERT_THAT(value, IsOk());
   EXPECT_TRUE(value->Equals("new"));
@@ -98,11 +98,11 @@ TEST_F(ManagerTest, FailedRefreshAheadKeepsValueAndCanBeRetried) {
   ASSERT_THAT(manager_->Get("k"), IsOk());
   clock_.Advance(50s);
   ASSERT_THAT(manager_->Get("k"), IsOk());
-  manager_->RunBackgroundWorkForTest();  // fails
-  auto value = manager_->Get("k");       // still the old value, and claims a new refresh
+  internal::ImplOf(*manager_).RunBackgroundWorkForTest();  // fails
+  auto value = manager_->Get("k");  // still the old value, and claims a new refresh
   ASSERT_THAT(value, IsOk());
   EXPECT_TRUE(value->Equals("old"));
-  manager_->RunBackgroundWorkForTest();
+  internal::ImplOf(*manager_).RunBackgroundWorkForTest();
   value = manager_->Get("k");
   ASSERT_THAT(value, IsOk());
   EXPECT_TRUE(value->Equals("new"));
@@ -120,8 +120,8 @@ TEST_F(ManagerTest, RefreshDueRefreshesOnlyDueEntries) {
   clock_.Advance(20s);
   ASSERT_THAT(manager_->Get("b"), IsOk());
   clock_.Advance(30s);  // a is 50 s old (due), b 30 s (not due)
-  manager_->RefreshDue();
-  manager_->RefreshDue();  // a was just refreshed: not due again
+  internal::ImplOf(*manager_).RefreshDue();
+  internal::ImplOf(*manager_).RefreshDue();  // a was just refreshed: not due again
   auto a = manager_->Get("a");
   ASSERT_THAT(a, IsOk());
   EXPECT_TRUE(a->Equals("a2"));
@@ -216,10 +216,10 @@ TEST(ManagerCreateTest, RejectsBadOptionsAndNullProvider) {
   FakeClock clock;
   FakeRandom random;
   auto make = [&](SecretsManagerOptions o) {
-    return SecretsManager::Create(o, std::make_unique<::testing::NiceMock<MockProvider>>(), clock,
-                                  random, nullptr);
+    return SecretsManager::Create(std::make_unique<::testing::NiceMock<MockProvider>>(),
+                                  {.options = o, .clock = &clock, .random = &random});
   };
-  EXPECT_THAT(SecretsManager::Create({}, nullptr, clock, random, nullptr),
+  EXPECT_THAT(SecretsManager::Create(nullptr, {.clock = &clock, .random = &random}),
               HasError(ErrorCode::kInvalidArgument));
   std::vector<std::function<void(SecretsManagerOptions&)>> breakers = {
       [](auto& o) { o.cache.ttl = 0ms; },

@@ -123,8 +123,8 @@ TEST_F(ManagerTest, PlantedValueNeverLeaks) {
   ASSERT_FALSE(field.ok());
   errors.push_back(field.error().ToString());
   clock_.Advance(50s);
-  ASSERT_THAT(manager_->Get("k"), IsOk());  // refresh-ahead claimed
-  manager_->RunBackgroundWorkForTest();     // refresh fails: warning
+  ASSERT_THAT(manager_->Get("k"), IsOk());                 // refresh-ahead claimed
+  internal::ImplOf(*manager_).RunBackgroundWorkForTest();  // refresh fails: warning
   clock_.Advance(20s);
   for (int i = 0; i < 4; ++i) {
     auto r = manager_->Get("k");  // stale serves, breaker opens

@@ -63,7 +63,7 @@ TEST_F(ManagerTest, PreloadedEntriesExpireAndRefreshLikeGets) {
   EXPECT_CALL(*provider_, Get("a", VersionSelector::Current()))
       .WillOnce(ReturnSecret("a-value-2", "v2"));
   clock_.Advance(61s);
-  manager_->RefreshDue();
+  internal::ImplOf(*manager_).RefreshDue();
   EXPECT_TRUE(manager_->Get("a")->Equals("a-value-2"));
 }
 

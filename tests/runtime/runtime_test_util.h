@@ -13,8 +13,9 @@
 #include "locksmith/secrets_manager.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
+#include "locksmith/testing/matchers.h"
 #include "mocks/mock_provider.h"
-#include "support/matchers.h"
+#include "runtime/secrets_manager_impl.h"
 
 namespace locksmith::testing {
 
@@ -61,8 +62,9 @@ class ManagerTest : public ::testing::Test {
   void Make(const SecretsManagerOptions& options = DefaultOptions()) {
     auto provider = std::make_unique<::testing::NiceMock<MockProvider>>();
     provider_ = provider.get();
-    auto created =
-        SecretsManager::Create(options, std::move(provider), clock_, random_, metrics_.get());
+    auto created = SecretsManager::Create(
+        std::move(provider),
+        {.options = options, .clock = &clock_, .random = &random_, .metrics = metrics_.get()});
     ASSERT_THAT(created, IsOk());
     manager_ = std::move(created).value();
   }

@@ -33,7 +33,7 @@ TEST_F(ManagerTest, SubscriptionFiresOncePerVersionChange) {
   EXPECT_EQ(manager_->Status().cached_entries, 1u);
   for (int i = 0; i < 3; ++i) {
     clock_.Advance(50s);  // past refresh-ahead: RefreshDue refreshes with no Get at all
-    manager_->RefreshDue();
+    internal::ImplOf(*manager_).RefreshDue();
   }
   EXPECT_THAT(versions, ElementsAre("v2"));
   EXPECT_THAT(values_ok, ElementsAre(true));
@@ -116,7 +116,7 @@ TEST_F(ManagerTest, SubscribeTracksReferenceWhoseFirstFetchFailed) {
       .WillOnce(ReturnSecret("one", "v1"));
   auto handle = manager_->Subscribe("k", [](const SecretUpdate&) {});
   EXPECT_EQ(manager_->Status().cached_entries, 0u);
-  manager_->RefreshDue();
+  internal::ImplOf(*manager_).RefreshDue();
   EXPECT_EQ(manager_->Status().cached_entries, 1u);
 }
 
@@ -125,7 +125,7 @@ TEST_F(ManagerTest, InvalidReferenceGivesInertSubscription) {
   EXPECT_CALL(*provider_, Get(_, _)).Times(0);
   auto handle = manager_->Subscribe("not valid", [](const SecretUpdate&) {});
   ASSERT_NE(handle, nullptr);
-  manager_->RefreshDue();
+  internal::ImplOf(*manager_).RefreshDue();
 }
 
 TEST_F(ManagerTest, ThrowingCallbackIsContained) {

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Proves tests/servers/aws_server.py faithful with the real aws CLI (Debian awscli):
 create-secret, put-secret-value, get-secret-value by stage and by id, describe-secret,
-list-secrets (with a name filter and pagination), update-secret-version-stage, and a request
-signed with the wrong key is refused (InvalidSignatureException), as is an unknown key.
+list-secrets (with a name filter and pagination), update-secret-version-stage,
+batch-get-secret-value (Debian's awscli 2.9 predates it: AWS_DATA_PATH points it at the current
+botocore model copied into tests/data/botocore), and a request signed with the wrong key is
+refused (InvalidSignatureException), as is an unknown key.
 """
 import json
 import os
@@ -13,6 +15,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "aws_server.py")
+BOTOCORE_MODEL = os.path.join(os.path.dirname(HERE), "data", "botocore")
 ACCESS_KEY = "AKIDLOCKSMITHTEST"
 SECRET_KEY = "locksmith-test-secret-access-key"
 # The Debian awscli (v2); a pip-installed v1 earlier on PATH ignores AWS_REGION.
@@ -33,7 +36,8 @@ class AwsCliTest(unittest.TestCase):
         cls.server.wait()
         cls.home.cleanup()
 
-    def aws(self, *args, secret_key=SECRET_KEY, access_key=ACCESS_KEY, check=True):
+    def aws(self, *args, secret_key=SECRET_KEY, access_key=ACCESS_KEY, check=True,
+            current_model=False):
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": self.home.name,
@@ -43,6 +47,8 @@ class AwsCliTest(unittest.TestCase):
             "AWS_PAGER": "",
             "AWS_MAX_ATTEMPTS": "1",
         }
+        if current_model:
+            env["AWS_DATA_PATH"] = BOTOCORE_MODEL
         cmd = [AWS, "--endpoint-url", "http://127.0.0.1:%d" % self.port, "--output", "json",
                "secretsmanager"] + list(args)
         result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
@@ -125,6 +131,21 @@ class AwsCliTest(unittest.TestCase):
                         "--max-items", "2")
         self.assertEqual(len(page["SecretList"]), 2)
         self.assertIn("NextToken", page)
+
+    def test_batch_get_secret_value_with_the_current_model(self):
+        for i in range(3):
+            self.aws("create-secret", "--name", "batch/s%d" % i, "--secret-string", "b%d" % i)
+        got = self.aws("batch-get-secret-value", "--secret-id-list", "batch/s0", "batch/s2",
+                       "batch/missing", current_model=True)
+        values = {entry["Name"]: entry["SecretString"] for entry in got["SecretValues"]}
+        self.assertEqual(values, {"batch/s0": "b0", "batch/s2": "b2"})
+        self.assertEqual([e["SecretId"] for e in got["Errors"]], ["batch/missing"])
+        self.assertEqual(got["Errors"][0]["ErrorCode"], "ResourceNotFoundException")
+        for entry in got["SecretValues"]:
+            self.assertIn("AWSCURRENT", entry["VersionStages"])
+        # The same request without the current model: the CLI does not know the operation.
+        result = self.aws("batch-get-secret-value", "--secret-id-list", "batch/s0", check=False)
+        self.assertNotEqual(result.returncode, 0)
 
     def test_wrong_key_is_refused(self):
         result = self.aws("list-secrets", secret_key="not-the-right-secret-key", check=False)

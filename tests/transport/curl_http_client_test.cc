@@ -7,8 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "locksmith/testing/matchers.h"
 #include "support/log_capture.h"
-#include "support/matchers.h"
 #include "transport/test_http_server.h"
 
 namespace locksmith::internal {

@@ -17,18 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string Trim(std::string_view text) {
-  std::size_t begin = 0;
-  std::size_t end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) {
-    ++begin;
-  }
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) {
-    --end;
-  }
-  return std::string(text.substr(begin, end - begin));
-}
-
 std::optional<std::string> NonEmpty(const EnvLookup& env, std::string_view name) {
   auto value = env(name);
   if (value && !value->empty()) {
@@ -50,7 +38,7 @@ Result<SecretValue> ReadSecretFile(const std::filesystem::path& path, std::strin
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
-  std::string trimmed = Trim(text);
+  std::string trimmed(Trim(text));
   WipeString(text);
   SecretValue value(trimmed);
   WipeString(trimmed);
@@ -337,7 +325,7 @@ class ImdsSource : public AwsCredentialSource {
     };
     LOCKSMITH_ASSIGN_OR_RETURN(HttpResponse role,
                                get("/latest/meta-data/iam/security-credentials/"));
-    std::string role_name = Trim(role.body.substr(0, role.body.find('\n')));
+    std::string role_name(Trim(role.body.substr(0, role.body.find('\n'))));
     if (role_name.empty()) {
       return MakeError(ErrorCode::kNotFound, "no IAM role attached to this instance");
     }
@@ -372,7 +360,7 @@ Result<IniFile> ParseIniText(std::string_view text) {
     if (end == std::string_view::npos) {
       end = text.size();
     }
-    std::string line = Trim(text.substr(pos, end - pos));
+    std::string line(Trim(text.substr(pos, end - pos)));
     pos = end + 1;
     ++line_number;
     if (line.empty() || line[0] == '#' || line[0] == ';') {
@@ -383,7 +371,7 @@ Result<IniFile> ParseIniText(std::string_view text) {
         return MakeError(ErrorCode::kInvalidArgument,
                          "malformed section header on line " + std::to_string(line_number));
       }
-      section = Trim(std::string_view(line).substr(1, line.size() - 2));
+      section = std::string(Trim(std::string_view(line).substr(1, line.size() - 2)));
       ini.sections[section];
       continue;
     }
@@ -392,8 +380,8 @@ Result<IniFile> ParseIniText(std::string_view text) {
       WipeString(line);
       continue;  // nested sub-properties and stray lines are ignored, as the SDKs do
     }
-    std::string key = Trim(std::string_view(line).substr(0, eq));
-    ini.sections[section][key] = Trim(std::string_view(line).substr(eq + 1));
+    std::string key(Trim(std::string_view(line).substr(0, eq)));
+    ini.sections[section][key] = std::string(Trim(std::string_view(line).substr(eq + 1)));
     WipeString(line);
   }
   return ini;

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "locksmith/aws_provider.h"
-#include "locksmith/status_details.h"
 #include "providers/aws/aws_client.h"
 #include "providers/aws/aws_credentials.h"
 #include "providers/aws/aws_version_cache.h"
@@ -25,7 +24,7 @@ AwsCredentialSourcePtr MakeDefaultCredentialChain(const EnvLookup& env, const Aw
                                                   const std::string& region, HttpClient& metadata,
                                                   HttpClient& sts, Clock& clock);
 
-class AwsProviderImpl : public AwsSecretsManagerProvider, public StatusDetailsSource {
+class AwsProviderImpl : public AwsSecretsManagerProvider {
  public:
   // `http` is owned; `metadata_http` (may be null when `source` needs none) too.
   static Result<std::unique_ptr<AwsProviderImpl>> Create(AwsOptions options, HttpClientPtr http,

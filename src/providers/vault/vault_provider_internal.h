@@ -7,7 +7,6 @@
 #include <string_view>
 #include <vector>
 
-#include "locksmith/status_details.h"
 #include "locksmith/vault_provider.h"
 #include "providers/vault/vault_api.h"
 #include "providers/vault/vault_auth.h"
@@ -23,7 +22,7 @@ struct VaultMountPath {
 };
 Result<VaultMountPath> ParseVaultMountPath(std::string_view mount_path);
 
-class VaultProvider : public Provider, public StatusDetailsSource {
+class VaultProvider : public Provider {
  public:
   // `http` is owned. Logs in before returning.
   static Result<std::unique_ptr<VaultProvider>> Create(VaultOptions options, HttpClientPtr http,

@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "locksmith/testing/matchers.h"
 #include "providers/aws/aws_client.h"
-#include "support/matchers.h"
 
 namespace locksmith::internal {
 namespace {

@@ -17,10 +17,11 @@
 #include "locksmith/secrets_manager.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
+#include "locksmith/testing/matchers.h"
 #include "providers/aws/aws_provider_internal.h"
 #include "providers/aws/aws_test_server.h"
+#include "runtime/secrets_manager_impl.h"
 #include "support/log_capture.h"
-#include "support/matchers.h"
 #include "transport/curl_http_client.h"
 
 namespace locksmith {
@@ -392,7 +393,8 @@ class AwsRuntimeTest : public AwsCachingTest {
     options.cache.ttl = 60s;
     options.cache.ttl_jitter = 0;
     options.background_refresh = false;
-    auto manager = SecretsManager::Create(options, std::move(provider), clock_, random_, nullptr);
+    auto manager = SecretsManager::Create(
+        std::move(provider), {.options = options, .clock = &clock_, .random = &random_});
     EXPECT_THAT(manager, IsOk());
     return std::move(manager).value();
   }
@@ -422,7 +424,7 @@ TEST_F(AwsRuntimeTest, PreloadThenTtlExpiryDescribesOnly) {
 
   ResetStats();
   Advance(61s);
-  manager->RefreshDue();
+  internal::ImplOf(*manager).RefreshDue();
   EXPECT_EQ(Describes(), 100);
   EXPECT_EQ(Gets(), 0);
   EXPECT_TRUE(manager->Get("svc-42")->Equals("v-42"));
@@ -441,7 +443,7 @@ TEST_F(AwsRuntimeTest, RotationByAnotherWriterReachesSubscribersWithoutRestart) 
   EXPECT_TRUE(manager->Get("jwt-secret")->Equals("one"));  // still within the TTL
   ResetStats();
   Advance(61s);
-  manager->RefreshDue();
+  internal::ImplOf(*manager).RefreshDue();
   EXPECT_EQ(Describes(), 1);
   EXPECT_EQ(Gets(), 1);
   EXPECT_THAT(seen, ElementsAre("two"));

@@ -12,11 +12,11 @@
 #include "locksmith/aws_provider.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
+#include "locksmith/testing/matchers.h"
 #include "providers/aws/aws_client.h"
 #include "providers/aws/aws_provider_internal.h"
 #include "providers/aws/aws_test_server.h"
 #include "support/log_capture.h"
-#include "support/matchers.h"
 #include "support/temp_dir.h"
 #include "transport/curl_http_client.h"
 

@@ -10,10 +10,10 @@
 
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
+#include "locksmith/testing/matchers.h"
 #include "providers/aws/aws_provider_internal.h"
 #include "providers/aws/aws_test_server.h"
 #include "support/log_capture.h"
-#include "support/matchers.h"
 #include "transport/curl_http_client.h"
 
 namespace locksmith {

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "core/crypto.h"
-#include "support/matchers.h"
+#include "locksmith/testing/matchers.h"
 
 namespace locksmith::internal {
 namespace {

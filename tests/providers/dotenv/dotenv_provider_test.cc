@@ -8,9 +8,9 @@
 #include <map>
 
 #include "locksmith/testing/fake_clock.h"
+#include "locksmith/testing/matchers.h"
 #include "providers/dotenv/dotenv_internal.h"
 #include "support/log_capture.h"
-#include "support/matchers.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "locksmith/rotate.h"
+#include "core/rotate.h"
 #include "providers/local/local_store_test_util.h"
 
 namespace locksmith::testing {

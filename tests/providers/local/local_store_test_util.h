@@ -17,7 +17,7 @@
 #include "locksmith/local_store.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
-#include "support/matchers.h"
+#include "locksmith/testing/matchers.h"
 #include "support/temp_dir.h"
 
 namespace locksmith::testing {

@@ -12,10 +12,10 @@
 
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
+#include "locksmith/testing/matchers.h"
 #include "locksmith/vault_provider.h"
 #include "providers/vault/vault_provider_internal.h"
 #include "providers/vault/vault_test_server.h"
-#include "support/matchers.h"
 #include "transport/curl_http_client.h"
 
 namespace locksmith {

@@ -7,13 +7,13 @@
 #include <fstream>
 #include <functional>
 
-#include "locksmith/rotate.h"
+#include "core/rotate.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
+#include "locksmith/testing/matchers.h"
 #include "providers/vault/vault_provider_fixture.h"
 #include "providers/vault/vault_provider_internal.h"
 #include "support/log_capture.h"
-#include "support/matchers.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {

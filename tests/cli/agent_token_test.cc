@@ -1,3 +1,5 @@
+#include "cli/agent_token.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -5,9 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "locksmith/agent.h"
 #include "locksmith/testing/fake_random.h"
-#include "support/matchers.h"
+#include "locksmith/testing/matchers.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {

@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "locksmith/commands.h"
+#include "cli/commands.h"
 
 namespace locksmith {
 namespace {

@@ -6,10 +6,8 @@
 #include <ostream>
 
 #include "agent/secret_json.h"
-#include "locksmith/commands.h"
+#include "cli/commands.h"
 #include "locksmith/naming.h"
-#include "locksmith/rotate.h"
-#include "locksmith/status_details.h"
 
 namespace locksmith {
 namespace {
@@ -92,23 +90,20 @@ Result<void> PutCommand(SecretsManager& manager, std::string_view name, const Se
   if (value.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "the value is empty");
   }
-  LOCKSMITH_ASSIGN_OR_RETURN(VersionInfo version,
-                             manager.provider().Put(name, value, Stage::kCurrent));
+  LOCKSMITH_ASSIGN_OR_RETURN(VersionInfo version, manager.Put(name, value, Stage::kCurrent));
   out << version.version_id << "\n";
   return OkResult();
 }
 
-Result<void> RotateCommand(SecretsManager& manager, Random& random, std::string_view name,
-                           std::size_t bytes, std::ostream& out) {
-  LOCKSMITH_RETURN_IF_ERROR(ValidateSecretName(name));
-  LOCKSMITH_ASSIGN_OR_RETURN(VersionInfo version,
-                             RotateSecret(manager.provider(), random, name, bytes));
+Result<void> RotateCommand(SecretsManager& manager, std::string_view name, std::size_t bytes,
+                           std::ostream& out) {
+  LOCKSMITH_ASSIGN_OR_RETURN(VersionInfo version, manager.Rotate(name, bytes));
   out << version.version_id << "\n";
   return OkResult();
 }
 
 Result<void> ListCommand(SecretsManager& manager, std::string_view prefix, std::ostream& out) {
-  LOCKSMITH_ASSIGN_OR_RETURN(std::vector<std::string> names, manager.provider().List(prefix));
+  LOCKSMITH_ASSIGN_OR_RETURN(std::vector<std::string> names, manager.List(prefix));
   for (const std::string& name : names) {
     out << name << "\n";
   }
@@ -117,7 +112,7 @@ Result<void> ListCommand(SecretsManager& manager, std::string_view prefix, std::
 
 Result<void> DescribeCommand(SecretsManager& manager, std::string_view name, bool json,
                              std::ostream& out) {
-  LOCKSMITH_ASSIGN_OR_RETURN(SecretDescription description, manager.provider().Describe(name));
+  LOCKSMITH_ASSIGN_OR_RETURN(SecretDescription description, manager.Describe(name));
   if (json) {
     ordered_json doc;
     doc["Name"] = description.name;
@@ -151,13 +146,12 @@ Result<void> DescribeCommand(SecretsManager& manager, std::string_view name, boo
 
 Result<void> StatusCommand(SecretsManager& manager, bool json, std::ostream& out) {
   ManagerStatus status = manager.Status();
-  // Back-end facts, when the provider offers them (Vault: the token's TTL, never the token).
-  auto* source = dynamic_cast<StatusDetailsSource*>(&manager.provider());
+  // Back-end facts, when the provider has any (Vault: the token's TTL, never the token).
   std::optional<Result<StatusDetailList>> details;
-  if (source != nullptr) {
-    details = source->StatusDetails();
+  if (auto facts = manager.BackendDetails(); !facts.ok() || !facts->empty()) {
+    details = std::move(facts);
   }
-  auto probe = manager.provider().List("");
+  auto probe = manager.List("");
   // A back end that answered the details call is reachable with working credentials; a policy
   // that denies listing (Vault's least-privilege policy grants only `read`) is not an outage.
   const bool list_denied = !probe.ok() && probe.error().code == ErrorCode::kPermissionDenied &&

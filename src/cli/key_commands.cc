@@ -1,5 +1,5 @@
 // jwt sign, jwt verify, encrypt, decrypt: thin wrappers over the key rings.
-#include "locksmith/key_commands.h"
+#include "cli/key_commands.h"
 
 #include <openssl/crypto.h>
 

@@ -14,7 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "locksmith/agent.h"
+#include "agent/agent_server.h"
+#include "cli/agent_token.h"
 #include "locksmith/clock.h"
 #include "locksmith/config.h"
 #include "locksmith/dotenv_provider.h"
@@ -43,11 +44,10 @@ int ReportError(const Error& error, std::ostream& err);
 // Everything a command needs, built from the environment (see BuildCliRuntime).
 struct CliRuntime {
   Config config;
-  std::unique_ptr<Metrics> metrics;  // before manager: the manager uses it
-  std::unique_ptr<SecretsManager> manager;
+  SecretsManagerPtr manager;  // owns its metrics: manager->metrics()
 };
 
-// LoadConfig(env), CreateProvider, Metrics::Create, SecretsManager::Create. `background_refresh`
+// LoadConfig(env), then the manager as SecretsManager::FromEnv builds it. `background_refresh`
 // is on for the agent and off for one-shot commands. `clock` and `random` must outlive it.
 Result<CliRuntime> BuildCliRuntime(const EnvLookup& env, bool background_refresh, Clock& clock,
                                    Random& random);
@@ -70,9 +70,9 @@ Result<void> PutCommand(SecretsManager& manager, std::string_view name, const Se
                         std::ostream& out);
 
 inline constexpr std::size_t kDefaultRotateBytes = 32;
-// RotateSecret with `bytes` random bytes; prints the new version id (never the value).
-Result<void> RotateCommand(SecretsManager& manager, Random& random, std::string_view name,
-                           std::size_t bytes, std::ostream& out);
+// SecretsManager::Rotate with `bytes` random bytes; prints the new version id (never the value).
+Result<void> RotateCommand(SecretsManager& manager, std::string_view name, std::size_t bytes,
+                           std::ostream& out);
 
 // One name per line.
 Result<void> ListCommand(SecretsManager& manager, std::string_view prefix, std::ostream& out);
@@ -82,7 +82,7 @@ Result<void> DescribeCommand(SecretsManager& manager, std::string_view name, boo
                              std::ostream& out);
 
 // Back end, reachability (a List probe), breaker and cache state, plus the provider's own facts
-// when it implements StatusDetailsSource (status_details.h). Prints the report, then fails with
+// (Provider::StatusDetails) when it has any. Prints the report, then fails with
 // the probe's error if the back end is unreachable. A List denied by policy (kPermissionDenied)
 // while the details call succeeded counts as reachable.
 Result<void> StatusCommand(SecretsManager& manager, bool json, std::ostream& out);
@@ -94,10 +94,10 @@ struct SeedSpec {
 };
 std::vector<SeedSpec> DevelopmentSeeds();
 
-// Creates DevelopmentSeeds() with random values when `provider` is the local store, it is empty
-// and `app_env` is not "production". Returns the names created (empty when it did nothing) and
-// logs them (names only).
-Result<std::vector<std::string>> SeedDevelopmentSecrets(Provider& provider, Random& random,
+// Creates DevelopmentSeeds() with random values (SecretsManager::Rotate) when the back end is the
+// local store, it is empty and `app_env` is not "production". Returns the names created (empty
+// when it did nothing) and logs them (names only).
+Result<std::vector<std::string>> SeedDevelopmentSecrets(SecretsManager& manager,
                                                         std::string_view app_env);
 
 struct ListenAddress {

@@ -1,6 +1,6 @@
 // jwt sign / jwt verify / encrypt / decrypt against a real SecretsManager over an in-memory
 // provider; exit codes through ExitCodeFor; no key material in any output.
-#include "locksmith/key_commands.h"
+#include "cli/key_commands.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,12 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "agent/in_memory_provider.h"
-#include "locksmith/commands.h"
-#include "locksmith/testing/fake_clock.h"
-#include "locksmith/testing/fake_random.h"
+#include "cli/commands.h"
+#include "locksmith/testing/in_memory_secrets.h"
+#include "locksmith/testing/matchers.h"
 #include "support/log_capture.h"
-#include "support/matchers.h"
 
 namespace locksmith {
 namespace {
@@ -33,16 +31,9 @@ constexpr std::string_view kPlain = "bob-PII@example.org";
 class KeyCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto provider = std::make_unique<testing::InMemoryProvider>(clock_);
-    ASSERT_THAT(provider->Put("jwt-secret", SecretValue(kJwtKey), Stage::kCurrent), IsOk());
-    ASSERT_THAT(provider->Put("db-encryption-key", SecretValue(kEncKey), Stage::kCurrent), IsOk());
-    ASSERT_THAT(provider->Put("bad-key", SecretValue("c2hvcnQ="), Stage::kCurrent), IsOk());
-    SecretsManagerOptions options;
-    options.background_refresh = false;
-    options.retry.max_attempts = 1;
-    auto manager = SecretsManager::Create(options, std::move(provider), clock_, random_, nullptr);
-    ASSERT_THAT(manager, IsOk());
-    manager_ = std::move(manager).value();
+    ASSERT_THAT(secrets_.Seed("jwt-secret", kJwtKey), IsOk());
+    ASSERT_THAT(secrets_.Seed("db-encryption-key", kEncKey), IsOk());
+    ASSERT_THAT(secrets_.Seed("bad-key", "c2hvcnQ="), IsOk());
   }
   void TearDown() override {
     for (const std::string& text : {logs_.Text(), out_.str(), err_.str()}) {
@@ -54,9 +45,10 @@ class KeyCommandsTest : public ::testing::Test {
   int Exit(const Result<void>& r) { return r.ok() ? kExitOk : ReportError(r.error(), err_); }
 
   testing::LogCapture logs_;
-  testing::FakeClock clock_;
-  testing::FakeRandom random_;
-  std::unique_ptr<SecretsManager> manager_;
+  testing::InMemorySecrets secrets_;
+  SecretsManager* manager_ = &secrets_.manager();
+  testing::FakeClock& clock_ = secrets_.clock();
+  testing::FakeRandom& random_ = secrets_.random();
   std::ostringstream out_;
   std::ostringstream err_;
 };

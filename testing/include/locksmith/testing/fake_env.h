@@ -1,4 +1,6 @@
-// ConfigEnv: a fake process environment for the config tests, built variable by variable.
+// FakeEnv: a fake process environment, built variable by variable, for LoadConfig and
+// SecretsManager::FromEnv in tests:
+//   auto secrets = SecretsManager::FromEnv(FakeEnv().Set("SECRETS_BACKEND", "local")...Lookup());
 #pragma once
 
 #include <map>
@@ -11,9 +13,9 @@
 
 namespace locksmith::testing {
 
-class ConfigEnv {
+class FakeEnv {
  public:
-  ConfigEnv& Set(std::string name, std::string value) {
+  FakeEnv& Set(std::string name, std::string value) {
     vars_[std::move(name)] = std::move(value);
     return *this;
   }

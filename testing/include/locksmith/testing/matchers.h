@@ -1,4 +1,5 @@
-// GMock matchers for Result: EXPECT_THAT(r, IsOk()); EXPECT_THAT(r, HasError(ErrorCode::kNotFound)).
+// GMock matchers for Result: EXPECT_THAT(r, IsOk()); EXPECT_THAT(r,
+// HasError(ErrorCode::kNotFound)).
 #pragma once
 
 #include <gmock/gmock.h>
@@ -30,8 +31,7 @@ MATCHER_P2(HasErrorMessage, code, substring, "fails with a message containing a 
     return false;
   }
   *result_listener << "error " << arg.error().ToString();
-  return arg.error().code == code &&
-         arg.error().message.find(substring) != std::string::npos;
+  return arg.error().code == code && arg.error().message.find(substring) != std::string::npos;
 }
 
 }  // namespace locksmith::testing

@@ -1,4 +1,5 @@
-// AgentServer: the local HTTP agent. Serves secrets from a SecretsManager over HTTP on loopback,
+// AgentServer: the local HTTP agent behind `locksmith agent` (internal: part of the CLI, not the
+// library's API). Serves secrets from a SecretsManager over HTTP on loopback,
 // in the request form of the AWS Secrets Manager Agent, so a service (or a shell script with
 // curl) can read secrets without linking locksmith. Endpoints and differences from the AWS agent:
 // docs/agent.md.
@@ -59,20 +60,5 @@ class AgentServer {
                                                      Metrics* metrics);
 };
 using AgentServerPtr = std::unique_ptr<AgentServer>;
-
-// Whether `host` is a loopback address: "localhost", 127.0.0.0/8 or ::1.
-bool IsLoopbackHost(std::string_view host);
-
-// The token from LOCKSMITH_AGENT_TOKEN's syntax: the token itself, or "file:///path" to read it
-// from a file (one trailing newline is dropped). Errors: kInvalidArgument for an empty token,
-// kNotFound / kPermissionDenied for an unreadable file. Messages never contain the token.
-Result<SecretValue> ResolveAgentToken(const SecretValue& spec);
-
-// A fresh random token (32 bytes, hex).
-Result<SecretValue> GenerateAgentToken(Random& random);
-
-// Writes `token` to `path` with mode 0600 (replacing an existing file; parent directories are
-// created with 0700).
-Result<void> WriteAgentTokenFile(const std::filesystem::path& path, const SecretValue& token);
 
 }  // namespace locksmith

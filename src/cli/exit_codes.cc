@@ -1,6 +1,6 @@
 #include <ostream>
 
-#include "locksmith/commands.h"
+#include "cli/commands.h"
 
 namespace locksmith {
 

@@ -3,9 +3,8 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
-#include "locksmith/commands.h"
+#include "cli/commands.h"
 #include "locksmith/log.h"
-#include "locksmith/rotate.h"
 
 namespace locksmith {
 
@@ -17,18 +16,18 @@ std::vector<SeedSpec> DevelopmentSeeds() {
           {"alchemy-api-key", 32}};
 }
 
-Result<std::vector<std::string>> SeedDevelopmentSecrets(Provider& provider, Random& random,
+Result<std::vector<std::string>> SeedDevelopmentSecrets(SecretsManager& manager,
                                                         std::string_view app_env) {
   std::vector<std::string> seeded;
-  if (provider.Kind() != "local" || app_env == "production") {
+  if (manager.Backend() != "local" || app_env == "production") {
     return seeded;
   }
-  LOCKSMITH_ASSIGN_OR_RETURN(std::vector<std::string> existing, provider.List(""));
+  LOCKSMITH_ASSIGN_OR_RETURN(std::vector<std::string> existing, manager.List(""));
   if (!existing.empty()) {
     return seeded;
   }
   for (const SeedSpec& seed : DevelopmentSeeds()) {
-    LOCKSMITH_RETURN_IF_ERROR(RotateSecret(provider, random, seed.name, seed.bytes));
+    LOCKSMITH_RETURN_IF_ERROR(manager.Rotate(seed.name, seed.bytes));
     seeded.emplace_back(seed.name);
   }
   Logger()->info("seeded {} development secrets: {}", seeded.size(), fmt::join(seeded, ", "));

@@ -1,5 +1,5 @@
 // Each command against a real SecretsManager over an in-memory provider.
-#include "locksmith/commands.h"
+#include "cli/commands.h"
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -11,11 +11,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "agent/in_memory_provider.h"
-#include "locksmith/testing/fake_clock.h"
-#include "locksmith/testing/fake_random.h"
+#include "locksmith/testing/in_memory_provider.h"
+#include "locksmith/testing/in_memory_secrets.h"
+#include "locksmith/testing/matchers.h"
 #include "support/log_capture.h"
-#include "support/matchers.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {
@@ -39,22 +38,12 @@ class CommandsTest : public ::testing::Test {
   void SetUp() override { Build("local"); }
 
   void Build(std::string kind) {
-    manager_.reset();
-    auto provider = std::make_unique<testing::InMemoryProvider>(clock_, std::move(kind));
-    provider_ = provider.get();
-    ASSERT_THAT(provider_->Put("database-password", SecretValue(kPlantedOld), Stage::kCurrent),
-                IsOk());
-    ASSERT_THAT(provider_->Put("database-password", SecretValue(kPlantedNew), Stage::kCurrent),
-                IsOk());
-    ASSERT_THAT(provider_->Put("database", SecretValue(R"({"password":"planted-field-Lm5"})"),
-                               Stage::kCurrent),
-                IsOk());
-    SecretsManagerOptions options;
-    options.background_refresh = false;
-    options.retry.max_attempts = 1;
-    auto manager = SecretsManager::Create(options, std::move(provider), clock_, random_, nullptr);
-    ASSERT_THAT(manager, IsOk());
-    manager_ = std::move(manager).value();
+    secrets_ = std::make_unique<testing::InMemorySecrets>(std::move(kind));
+    provider_ = &secrets_->provider();
+    manager_ = &secrets_->manager();
+    ASSERT_THAT(secrets_->Seed("database-password", kPlantedOld), IsOk());
+    ASSERT_THAT(secrets_->Seed("database-password", kPlantedNew), IsOk());
+    ASSERT_THAT(secrets_->Seed("database", R"({"password":"planted-field-Lm5"})"), IsOk());
   }
 
   void TearDown() override {
@@ -66,10 +55,9 @@ class CommandsTest : public ::testing::Test {
   }
 
   testing::LogCapture logs_;
-  testing::FakeClock clock_;
-  testing::FakeRandom random_;
-  testing::InMemoryProvider* provider_ = nullptr;
-  std::unique_ptr<SecretsManager> manager_;
+  std::unique_ptr<testing::InMemorySecrets> secrets_;
+  testing::InMemoryProvider* provider_ = nullptr;  // owned by secrets_
+  SecretsManager* manager_ = nullptr;              // owned by secrets_
   std::ostringstream out_;
   std::ostringstream err_;
 };
@@ -219,8 +207,7 @@ TEST_F(CommandsTest, PutErrors) {
 }
 
 TEST_F(CommandsTest, RotateMakesAFreshCurrentVersion) {
-  ASSERT_THAT(RotateCommand(*manager_, random_, "database-password", kDefaultRotateBytes, out_),
-              IsOk());
+  ASSERT_THAT(RotateCommand(*manager_, "database-password", kDefaultRotateBytes, out_), IsOk());
   std::string id = out_.str();
   ASSERT_FALSE(id.empty());
   id.pop_back();
@@ -236,17 +223,15 @@ TEST_F(CommandsTest, RotateMakesAFreshCurrentVersion) {
 
 TEST_F(CommandsTest, RotateWithoutPendingStageAndErrors) {
   provider_->DisablePending();
-  ASSERT_THAT(RotateCommand(*manager_, random_, "new-secret", 16, out_), IsOk());
+  ASSERT_THAT(RotateCommand(*manager_, "new-secret", 16, out_), IsOk());
   auto current = provider_->Get("new-secret", VersionSelector::Current());
   ASSERT_THAT(current, IsOk());
   EXPECT_EQ(current->value.size(), 24u);  // base64 of 16 bytes
 
-  EXPECT_THAT(RotateCommand(*manager_, random_, "x", 0, out_),
-              HasError(ErrorCode::kInvalidArgument));
-  EXPECT_THAT(RotateCommand(*manager_, random_, "/bad", 32, out_),
-              HasError(ErrorCode::kInvalidArgument));
-  random_.FailFill(true);
-  EXPECT_THAT(RotateCommand(*manager_, random_, "x", 32, out_), HasError(ErrorCode::kInternal));
+  EXPECT_THAT(RotateCommand(*manager_, "x", 0, out_), HasError(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(RotateCommand(*manager_, "/bad", 32, out_), HasError(ErrorCode::kInvalidArgument));
+  secrets_->random().FailFill(true);
+  EXPECT_THAT(RotateCommand(*manager_, "x", 32, out_), HasError(ErrorCode::kInternal));
 }
 
 // --- list, describe, status ---------------------------------------------------------------
@@ -322,13 +307,12 @@ TEST_F(CommandsTest, StatusFailsWhenUnreachable) {
 class SeedTest : public ::testing::Test {
  protected:
   testing::LogCapture logs_;
-  testing::FakeClock clock_;
-  testing::FakeRandom random_;
 };
 
 TEST_F(SeedTest, SeedsAnEmptyLocalStoreOutsideProduction) {
-  testing::InMemoryProvider provider(clock_, "local");
-  auto seeded = SeedDevelopmentSecrets(provider, random_, "development");
+  testing::InMemorySecrets secrets("local");
+  testing::InMemoryProvider& provider = secrets.provider();
+  auto seeded = SeedDevelopmentSecrets(secrets.manager(), "development");
   ASSERT_THAT(seeded, IsOk());
   EXPECT_EQ(*seeded,
             (std::vector<std::string>{"db-encryption-key", "jwt-secret", "database-password",
@@ -346,39 +330,39 @@ TEST_F(SeedTest, SeedsAnEmptyLocalStoreOutsideProduction) {
   EXPECT_THAT(logs, Not(HasSubstr(jwt->value.RevealUnsafe())));
 
   // A second run finds the store non-empty.
-  auto again = SeedDevelopmentSecrets(provider, random_, "");
+  auto again = SeedDevelopmentSecrets(secrets.manager(), "");
   ASSERT_THAT(again, IsOk());
   EXPECT_TRUE(again->empty());
 }
 
 TEST_F(SeedTest, LeavesProductionOtherBackendsAndFilledStoresAlone) {
-  testing::InMemoryProvider production(clock_, "local");
-  auto seeded = SeedDevelopmentSecrets(production, random_, "production");
+  testing::InMemorySecrets production("local");
+  auto seeded = SeedDevelopmentSecrets(production.manager(), "production");
   ASSERT_THAT(seeded, IsOk());
   EXPECT_TRUE(seeded->empty());
-  EXPECT_TRUE(production.List("")->empty());
+  EXPECT_TRUE(production.provider().List("")->empty());
 
-  testing::InMemoryProvider vault(clock_, "vault");
-  seeded = SeedDevelopmentSecrets(vault, random_, "development");
+  testing::InMemorySecrets vault("vault");
+  seeded = SeedDevelopmentSecrets(vault.manager(), "development");
   ASSERT_THAT(seeded, IsOk());
   EXPECT_TRUE(seeded->empty());
-  EXPECT_EQ(vault.calls(), 0);
+  EXPECT_EQ(vault.provider().calls(), 0);
 
-  testing::InMemoryProvider filled(clock_, "local");
-  ASSERT_THAT(filled.Put("mine", SecretValue("x"), Stage::kCurrent), IsOk());
-  seeded = SeedDevelopmentSecrets(filled, random_, "development");
+  testing::InMemorySecrets filled("local");
+  ASSERT_THAT(filled.Seed("mine", "x"), IsOk());
+  seeded = SeedDevelopmentSecrets(filled.manager(), "development");
   ASSERT_THAT(seeded, IsOk());
   EXPECT_TRUE(seeded->empty());
-  EXPECT_EQ(*filled.List(""), std::vector<std::string>{"mine"});
+  EXPECT_EQ(*filled.provider().List(""), std::vector<std::string>{"mine"});
 }
 
 TEST_F(SeedTest, PropagatesErrors) {
-  testing::InMemoryProvider failing(clock_, "local");
-  failing.Fail(ErrorCode::kUnavailable);
-  EXPECT_THAT(SeedDevelopmentSecrets(failing, random_, ""), HasError(ErrorCode::kUnavailable));
-  testing::InMemoryProvider ok(clock_, "local");
-  random_.FailFill(true);
-  EXPECT_THAT(SeedDevelopmentSecrets(ok, random_, ""), HasError(ErrorCode::kInternal));
+  testing::InMemorySecrets failing("local");
+  failing.provider().Fail(ErrorCode::kUnavailable);
+  EXPECT_THAT(SeedDevelopmentSecrets(failing.manager(), ""), HasError(ErrorCode::kUnavailable));
+  testing::InMemorySecrets ok("local");
+  ok.random().FailFill(true);
+  EXPECT_THAT(SeedDevelopmentSecrets(ok.manager(), ""), HasError(ErrorCode::kInternal));
 }
 
 // --- listen addresses and agent options ---------------------------------------------------

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <ostream>
 
-#include "locksmith/commands.h"
+#include "cli/commands.h"
 #include "locksmith/log.h"
 
 namespace locksmith {
@@ -86,7 +86,7 @@ Result<void> AgentCommand(SecretsManager& manager, Metrics* metrics, Random& ran
                           const std::function<void(const AgentServer&)>& wait_for_shutdown) {
   LOCKSMITH_ASSIGN_OR_RETURN(ListenAddress address, ParseListenAddress(options.listen));
   if (options.seed) {
-    LOCKSMITH_RETURN_IF_ERROR(SeedDevelopmentSecrets(manager.provider(), random, options.app_env));
+    LOCKSMITH_RETURN_IF_ERROR(SeedDevelopmentSecrets(manager, options.app_env));
   }
 
   SecretValue token;

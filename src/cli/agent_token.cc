@@ -1,5 +1,7 @@
 // The agent's token: from LOCKSMITH_AGENT_TOKEN (the value or file:///path), or generated and
 // written to a 0600 file.
+#include "cli/agent_token.h"
+
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <sys/stat.h>
@@ -11,8 +13,6 @@
 #include <string>
 #include <system_error>
 #include <vector>
-
-#include "locksmith/agent.h"
 
 namespace locksmith {
 namespace {

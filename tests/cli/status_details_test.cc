@@ -1,6 +1,5 @@
-// `locksmith status` with a provider that also implements StatusDetailsSource (as Vault does):
+// `locksmith status` with a provider that has status details (Provider::StatusDetails, as Vault):
 // the facts are printed, a List denied by policy is not an outage, a details failure is shown.
-#include "locksmith/status_details.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,11 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "agent/in_memory_provider.h"
-#include "locksmith/commands.h"
+#include "cli/commands.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
-#include "support/matchers.h"
+#include "locksmith/testing/in_memory_provider.h"
+#include "locksmith/testing/matchers.h"
 
 namespace locksmith {
 namespace {
@@ -24,7 +23,7 @@ using ::testing::Not;
 using json = nlohmann::json;
 
 // An in-memory provider with status details; List can be denied on its own.
-class DetailedProvider : public testing::InMemoryProvider, public StatusDetailsSource {
+class DetailedProvider : public testing::InMemoryProvider {
  public:
   explicit DetailedProvider(Clock& clock) : InMemoryProvider(clock, "vault") {}
 
@@ -55,7 +54,8 @@ class StatusDetailsTest : public ::testing::Test {
     SecretsManagerOptions options;
     options.background_refresh = false;
     options.retry.max_attempts = 1;
-    auto manager = SecretsManager::Create(options, std::move(provider), clock_, random_, nullptr);
+    auto manager = SecretsManager::Create(
+        std::move(provider), {.options = options, .clock = &clock_, .random = &random_});
     ASSERT_THAT(manager, IsOk());
     manager_ = std::move(manager).value();
   }

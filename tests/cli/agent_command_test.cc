@@ -8,12 +8,10 @@
 #include <sstream>
 
 #include "agent/http.h"
-#include "agent/in_memory_provider.h"
-#include "locksmith/commands.h"
-#include "locksmith/testing/fake_clock.h"
-#include "locksmith/testing/fake_random.h"
+#include "cli/commands.h"
+#include "locksmith/testing/in_memory_secrets.h"
+#include "locksmith/testing/matchers.h"
 #include "support/log_capture.h"
-#include "support/matchers.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {
@@ -27,13 +25,6 @@ using ::testing::Not;
 class AgentCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto provider = std::make_unique<testing::InMemoryProvider>(clock_, "local");
-    provider_ = provider.get();
-    SecretsManagerOptions options;
-    options.background_refresh = false;
-    auto manager = SecretsManager::Create(options, std::move(provider), clock_, random_, nullptr);
-    ASSERT_THAT(manager, IsOk());
-    manager_ = std::move(manager).value();
     options_.listen = "127.0.0.1:0";
     options_.token_file = dir_.path() / "data" / "agent.token";
   }
@@ -47,10 +38,10 @@ class AgentCommandTest : public ::testing::Test {
 
   testing::LogCapture logs_;
   testing::TempDir dir_;
-  testing::FakeClock clock_;
-  testing::FakeRandom random_;
-  testing::InMemoryProvider* provider_ = nullptr;
-  std::unique_ptr<SecretsManager> manager_;
+  testing::InMemorySecrets secrets_{"local", SecretsManagerOptions{.background_refresh = false}};
+  testing::InMemoryProvider* provider_ = &secrets_.provider();
+  SecretsManager* manager_ = &secrets_.manager();
+  testing::FakeRandom& random_ = secrets_.random();
   AgentCommandOptions options_;
   std::ostringstream err_;
 };

@@ -1,0 +1,127 @@
+#include "cli/flags.h"
+
+#include <CLI/CLI.hpp>
+#include <ostream>
+#include <utility>
+#include <vector>
+
+namespace locksmith {
+namespace {
+
+// Which subcommand each parsed CLI::App stands for.
+using CommandTable = std::vector<std::pair<CLI::App*, Command>>;
+
+void AddSecretCommands(CLI::App& app, Flags& f, CommandTable& table) {
+  CLI::App* get = app.add_subcommand("get", "Print a secret's value");
+  get->add_option("name", f.get.name, "Secret name, or name#field for a JSON secret")->required();
+  get->add_option("--stage", f.get.stage, "Version stage: current, previous or pending");
+  get->add_option("--version", f.get.version_id, "Version id (wins over --stage)");
+  get->add_flag("--json", f.get.json, "Print a GetSecretValue-shaped JSON document");
+  table.emplace_back(get, Command::kGet);
+
+  CLI::App* put =
+      app.add_subcommand("put", "Store a new current version; the value is read from stdin");
+  put->add_option("name", f.name, "Secret name")->required();
+  put->add_option("--value", f.put_value,
+                  "Take the value from this argument instead of stdin (discouraged: other "
+                  "local users can read a process's arguments)");
+  table.emplace_back(put, Command::kPut);
+
+  CLI::App* rotate =
+      app.add_subcommand("rotate", "Store a fresh random value; prints the new version id");
+  rotate->add_option("name", f.name, "Secret name")->required();
+  rotate->add_option("--bytes", f.rotate_bytes, "Random bytes (base64-encoded), default 32")
+      ->check(CLI::Range(1, 4096));
+  table.emplace_back(rotate, Command::kRotate);
+
+  CLI::App* list = app.add_subcommand("list", "List secret names");
+  list->add_option("prefix", f.list_prefix, "Only names starting with this");
+  table.emplace_back(list, Command::kList);
+
+  CLI::App* describe =
+      app.add_subcommand("describe", "Show a secret's versions and stages (never its value)");
+  describe->add_option("name", f.name, "Secret name")->required();
+  describe->add_flag("--json", f.json, "Print JSON");
+  table.emplace_back(describe, Command::kDescribe);
+
+  CLI::App* status =
+      app.add_subcommand("status", "Back end, reachability, breaker and cache state");
+  status->add_flag("--json", f.json, "Print JSON");
+  table.emplace_back(status, Command::kStatus);
+}
+
+void AddAgentCommand(CLI::App& app, Flags& f, CommandTable& table) {
+  CLI::App* agent =
+      app.add_subcommand("agent", "Serve secrets over HTTP on loopback (docs/agent.md)");
+  agent->add_option("--listen", f.listen,
+                    "ADDRESS:PORT to listen on (default 127.0.0.1:2773, or "
+                    "LOCKSMITH_AGENT_LISTEN); port 0 picks a free port");
+  agent->add_flag("--allow-non-loopback", f.allow_non_loopback,
+                  "Allow listening on an address other than loopback");
+  table.emplace_back(agent, Command::kAgent);
+}
+
+// Key commands (docs/jwt-rotation.md, docs/ciphertext-format.md).
+void AddKeyCommands(CLI::App& app, Flags& f, CommandTable& table) {
+  CLI::App* jwt = app.add_subcommand("jwt", "Sign or verify a JWT with a key ring");
+  jwt->require_subcommand(1);
+  CLI::App* sign = jwt->add_subcommand("sign", "Print a signed token");
+  sign->add_option("--key", f.jwt_sign.key, "Signing secret (default jwt-secret)");
+  sign->add_option("--claims", f.jwt_sign.claims, "Claims, a JSON object");
+  sign->add_option("--ttl", f.jwt_sign.ttl, "Lifetime, e.g. 15m (default)");
+  table.emplace_back(sign, Command::kJwtSign);
+  CLI::App* verify = jwt->add_subcommand("verify", "Print a token's claims; exit 0 only if valid");
+  verify->add_option("--key", f.jwt_verify_key, "Signing secret (default jwt-secret)");
+  verify->add_option("token", f.jwt_token, "The token")->required();
+  table.emplace_back(verify, Command::kJwtVerify);
+
+  CLI::App* encrypt = app.add_subcommand("encrypt", "Encrypt stdin to stdout (text form)");
+  CLI::App* decrypt = app.add_subcommand("decrypt", "Decrypt stdin to stdout");
+  for (CLI::App* cmd : {encrypt, decrypt}) {
+    cmd->add_option("--key", f.crypt_key, "Key secret (default db-encryption-key)");
+    cmd->add_option("--aad", f.crypt_aad, "Context bound to the value, e.g. users.email.42")
+        ->required();
+  }
+  table.emplace_back(encrypt, Command::kEncrypt);
+  table.emplace_back(decrypt, Command::kDecrypt);
+}
+
+}  // namespace
+
+ParsedFlags ParseFlags(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"locksmith: read, write and serve secrets (docs/cli.md)", "locksmith"};
+  app.require_subcommand(1);
+  app.footer(
+      "Configuration comes from the environment (SECRETS_BACKEND, LOCKSMITH_STORE, ...).\n"
+      "Exit codes: 0 ok, 2 usage, 3 not found, 4 denied, 5 unavailable, 1 other.");
+  Flags flags;
+  CommandTable table;
+  AddSecretCommands(app, flags, table);
+  AddAgentCommand(app, flags, table);
+  AddKeyCommands(app, flags, table);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      return {std::nullopt, app.exit(e, out, err)};  // --help
+    }
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+      err << "locksmith: unexpected extra arguments (put reads the value from stdin)\n";
+    } else {
+      err << "locksmith: " << e.what() << "\n";
+    }
+    err << app.help();
+    return {std::nullopt, kExitUsage};
+  }
+  for (const auto& [cmd, command] : table) {
+    if (cmd->parsed()) {
+      flags.command = command;
+      return {std::move(flags), kExitOk};
+    }
+  }
+  err << "locksmith: no command given\n" << app.help();
+  return {std::nullopt, kExitUsage};
+}
+
+}  // namespace locksmith

@@ -1,0 +1,69 @@
+#include "cli/run_command.h"
+
+#include <openssl/crypto.h>
+
+#include <istream>
+#include <ostream>
+#include <utility>
+
+namespace locksmith {
+namespace {
+
+Result<void> RunPut(Flags& flags, SecretsManager& manager, CommandIo io) {
+  Result<SecretValue> value = MakeError(ErrorCode::kInternal, "no value");
+  if (flags.put_value) {
+    io.err << "locksmith: warning: --value exposes the value in the process list; prefer stdin\n";
+    value = SecretValue(*flags.put_value);
+    OPENSSL_cleanse(flags.put_value->data(), flags.put_value->size());
+  } else {
+    value = ReadSecretFromFd(io.in_fd);
+  }
+  if (!value.ok()) {
+    return std::move(value).error();
+  }
+  return PutCommand(manager, flags.name, *value, io.out);
+}
+
+}  // namespace
+
+Result<void> RunCommand(Flags& flags, CliRuntime& runtime, const EnvLookup& env, CommandIo io,
+                        const std::function<void(const AgentServer&)>& wait_for_shutdown) {
+  SecretsManager& manager = *runtime.manager;
+  switch (flags.command) {
+    case Command::kGet:
+      return GetCommand(manager, flags.get, io.out);
+    case Command::kPut:
+      return RunPut(flags, manager, io);
+    case Command::kRotate:
+      return RotateCommand(manager, flags.name, flags.rotate_bytes, io.out);
+    case Command::kList:
+      return ListCommand(manager, flags.list_prefix, io.out);
+    case Command::kDescribe:
+      return DescribeCommand(manager, flags.name, flags.json, io.out);
+    case Command::kStatus:
+      return StatusCommand(manager, flags.json, io.out);
+    case Command::kJwtSign:
+      return JwtSignCommand(manager, SystemClock(), flags.jwt_sign, io.out);
+    case Command::kJwtVerify:
+      return JwtVerifyCommand(manager, SystemClock(), flags.jwt_verify_key, flags.jwt_token,
+                              io.out);
+    case Command::kEncrypt:
+      return EncryptCommand(manager, SystemRandom(), &manager.metrics(), flags.crypt_key,
+                            flags.crypt_aad, io.in, io.out);
+    case Command::kDecrypt:
+      return DecryptCommand(manager, SystemRandom(), &manager.metrics(), flags.crypt_key,
+                            flags.crypt_aad, io.in, io.out);
+    case Command::kAgent: {
+      AgentCommandOptions options = AgentCommandOptionsFromEnv(runtime.config, env);
+      if (!flags.listen.empty()) {
+        options.listen = flags.listen;
+      }
+      options.allow_non_loopback = flags.allow_non_loopback;
+      return AgentCommand(manager, &manager.metrics(), SystemRandom(), options, io.err,
+                          wait_for_shutdown);
+    }
+  }
+  return MakeError(ErrorCode::kInternal, "unknown command");
+}
+
+}  // namespace locksmith
