@@ -1,8 +1,7 @@
-// EncryptionKeyRing: an immutable key set (primary first) behind a holder that swaps in a new
+// EncryptionKeyRing: an immutable key set (primary first) in a KeySetHolder that swaps in a new
 // set when the key secret rotates. Formats: docs/ciphertext-format.md.
 #include "locksmith/encryption_key_ring.h"
 
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -12,7 +11,7 @@
 #include <utility>
 
 #include "core/crypto.h"
-#include "keys/key_versions.h"
+#include "keys/key_set.h"
 #include "keys/primitives.h"
 #include "locksmith/log.h"
 
@@ -38,21 +37,15 @@ struct Key {
   SecretValue key;                                  // 32 raw bytes
   std::uint64_t serial = internal::NewKeySerial();  // lets a thread keep the cipher keyed
   std::shared_ptr<Counter> counter;
-};
 
-// Immutable once built; shared by readers while a rotation builds the next one.
-struct KeySet {
-  std::vector<Key> keys;  // keys[0] is primary
-
-  const Key* Find(std::span<const std::uint8_t> id) const {
-    for (const Key& k : keys) {
-      if (std::equal(id.begin(), id.end(), k.key_id_bytes.begin())) {
-        return &k;
-      }
-    }
-    return nullptr;
+  // The lookup id: the key id's bytes, as in the ciphertext.
+  std::string_view id() const { return AsChars(key_id_bytes); }
+  static std::string_view AsChars(std::span<const std::uint8_t> bytes) {
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
   }
 };
+
+using KeySet = internal::KeySet<Key>;
 
 std::array<std::uint8_t, kKeyIdSize> KeyIdBytes(std::string_view version_id) {
   const std::vector<std::uint8_t> digest = internal::Sha256(internal::AsBytes(version_id));
@@ -77,11 +70,15 @@ class EncryptionKeyRingImpl final : public EncryptionKeyRing {
  public:
   EncryptionKeyRingImpl(SecretsManager* manager, std::string name, EncryptionKeyRingOptions options,
                         Random& random, Metrics* metrics)
-      : manager_(manager),
-        name_(std::move(name)),
-        options_(std::move(options)),
+      : options_(std::move(options)),
         random_(random),
-        metrics_(metrics) {}
+        metrics_(metrics),
+        keys_(
+            manager, std::move(name), "encryption key ring", options_.extra_version_ids,
+            [this](std::vector<Secret> versions) { return BuildSet(std::move(versions)); },
+            [](const KeySet& set) { return "primary key id " + set.primary().key_id; }) {}
+
+  Result<void> Start() { return keys_.Start(); }
 
   // Builds a set from versions (primary first); counters carry over by key id.
   Result<std::shared_ptr<const KeySet>> BuildSet(std::vector<EncryptionKeyMaterial> materials) {
@@ -97,16 +94,14 @@ class EncryptionKeyRingImpl final : public EncryptionKeyRing {
       auto raw = internal::Base64DecodeSecret(m.base64_key.RevealUnsafe());
       if (!raw.ok() || raw->size() != internal::kGcmKeySize) {
         return MakeError(ErrorCode::kInvalidArgument,
-                         "secret '" + name_ + "' version " + m.version_id +
+                         "secret '" + keys_.name() + "' version " + m.version_id +
                              ": an encryption key must be base64 of exactly 32 bytes");
       }
       key.key = std::move(raw).value();
-      for (const Key& other : set->keys) {
-        if (other.key_id_bytes == key.key_id_bytes) {
-          return MakeError(ErrorCode::kInvalidArgument,
-                           "secret '" + name_ + "': versions " + other.version_id + " and " +
-                               key.version_id + " map to the same key id " + key.key_id);
-        }
+      if (const Key* other = set->Find(key.id())) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "secret '" + keys_.name() + "': versions " + other->version_id + " and " +
+                             key.version_id + " map to the same key id " + key.key_id);
       }
       {
         std::lock_guard lock(counters_mu_);
@@ -121,45 +116,16 @@ class EncryptionKeyRingImpl final : public EncryptionKeyRing {
     return std::shared_ptr<const KeySet>(std::move(set));
   }
 
-  void Install(std::shared_ptr<const KeySet> set) {
-    std::lock_guard lock(mu_);
-    set_ = std::move(set);
-  }
-
-  Result<void> Rebuild(std::optional<Secret> announced) {
-    LOCKSMITH_ASSIGN_OR_RETURN(internal::KeyVersions versions,
-                               internal::LoadKeyVersions(*manager_, name_, std::move(announced),
-                                                         options_.extra_version_ids));
+  // From the manager: current, previous, then the extra versions.
+  Result<std::shared_ptr<const KeySet>> BuildSet(std::vector<Secret> versions) {
     std::vector<EncryptionKeyMaterial> materials;
-    materials.push_back({versions.current.version.version_id, std::move(versions.current.value)});
-    if (versions.previous) {
-      materials.push_back(
-          {versions.previous->version.version_id, std::move(versions.previous->value)});
+    for (Secret& version : versions) {
+      materials.push_back({version.version.version_id, std::move(version.value)});
     }
-    for (Secret& extra : versions.extra) {
-      materials.push_back({extra.version.version_id, std::move(extra.value)});
-    }
-    LOCKSMITH_ASSIGN_OR_RETURN(auto set, BuildSet(std::move(materials)));
-    const std::string primary = set->keys.front().key_id;
-    Install(std::move(set));
-    Logger()->info("encryption key ring '{}': primary key id {}", name_, primary);
-    return OkResult();
+    return BuildSet(std::move(materials));
   }
 
-  void Subscribe() {
-    subscription_ = manager_->Subscribe(name_, [this](const SecretUpdate& update) {
-      Secret announced{name_, update.version, update.value.Clone()};
-      if (auto rebuilt = Rebuild(std::move(announced)); !rebuilt.ok()) {
-        Logger()->warn("encryption key ring '{}': reload failed ({}); keeping the previous keys",
-                       name_, rebuilt.error().ToString());
-      }
-    });
-  }
-
-  std::shared_ptr<const KeySet> Snapshot() const {
-    std::lock_guard lock(mu_);
-    return set_;
-  }
+  void Install(std::shared_ptr<const KeySet> set) { keys_.Install(std::move(set)); }
 
   Result<std::string> EncryptText(std::span<const std::uint8_t> plaintext,
                                   std::string_view context) override {
@@ -215,11 +181,11 @@ class EncryptionKeyRingImpl final : public EncryptionKeyRing {
     return Open(ciphertext.subspan(1, kKeyIdSize), ciphertext.subspan(kBinaryHeaderSize), context);
   }
 
-  std::string PrimaryKeyId() const override { return Snapshot()->keys.front().key_id; }
+  std::string PrimaryKeyId() const override { return keys_.Snapshot()->primary().key_id; }
 
   std::vector<std::string> KeyIds() const override {
     std::vector<std::string> ids;
-    for (const Key& k : Snapshot()->keys) {
+    for (const Key& k : keys_.Snapshot()->keys) {
       ids.push_back(k.key_id);
     }
     return ids;
@@ -231,19 +197,14 @@ class EncryptionKeyRingImpl final : public EncryptionKeyRing {
     return it == counters_.end() ? 0 : it->second->count.load(std::memory_order_relaxed);
   }
 
-  Result<void> Reload() override {
-    if (manager_ == nullptr) {
-      return MakeError(ErrorCode::kFailedPrecondition, "this key ring has fixed keys");
-    }
-    return Rebuild(std::nullopt);
-  }
+  Result<void> Reload() override { return keys_.Reload(); }
 
  private:
   // Writes [binary header, if header_size > 0] || nonce || ciphertext || tag into `out`.
   Result<void> Seal(std::span<const std::uint8_t> plaintext, std::string_view context,
                     std::size_t header_size, std::vector<std::uint8_t>& out, std::string& key_id) {
-    const std::shared_ptr<const KeySet> set = Snapshot();
-    const Key& key = set->keys.front();
+    const std::shared_ptr<const KeySet> set = keys_.Snapshot();
+    const Key& key = set->primary();
     out.resize(header_size + internal::kGcmNonceSize + plaintext.size() + internal::kGcmTagSize);
     if (header_size > 0) {
       out[0] = kFormatVersion;
@@ -265,8 +226,8 @@ class EncryptionKeyRingImpl final : public EncryptionKeyRing {
   // `body` = nonce || ciphertext || tag.
   Result<SecretValue> Open(std::span<const std::uint8_t> key_id, std::span<const std::uint8_t> body,
                            std::string_view context) const {
-    const std::shared_ptr<const KeySet> set = Snapshot();
-    const Key* key = set->Find(key_id);
+    const std::shared_ptr<const KeySet> set = keys_.Snapshot();
+    const Key* key = set->Find(Key::AsChars(key_id));
     if (key == nullptr || body.size() < internal::kGcmNonceSize + internal::kGcmTagSize) {
       return Fail();
     }
@@ -283,7 +244,7 @@ class EncryptionKeyRingImpl final : public EncryptionKeyRing {
 
   Error Fail() const {
     if (metrics_ != nullptr) {
-      metrics_->RecordDecryptionFailure(name_);
+      metrics_->RecordDecryptionFailure(keys_.name());
     }
     return DecryptionFailed();
   }
@@ -295,20 +256,16 @@ class EncryptionKeyRingImpl final : public EncryptionKeyRing {
       Logger()->warn(
           "encryption key ring '{}': key id {} has done {} encryptions in this process; random "
           "nonces are safe for 2^32 per key, rotate the key",
-          name_, key.key_id, n);
+          keys_.name(), key.key_id, n);
     }
   }
 
-  SecretsManager* manager_;  // null for a fixed ring
-  const std::string name_;
   const EncryptionKeyRingOptions options_;
   Random& random_;
   Metrics* metrics_;
-  mutable std::mutex mu_;
-  std::shared_ptr<const KeySet> set_;
   mutable std::mutex counters_mu_;
   std::map<std::string, std::shared_ptr<Counter>, std::less<>> counters_;
-  SubscriptionPtr subscription_;  // last: unsubscribes before the members above go away
+  internal::KeySetHolder<Key> keys_;  // last: unsubscribes before the members above go away
 };
 
 }  // namespace
@@ -322,8 +279,7 @@ Result<std::unique_ptr<EncryptionKeyRing>> EncryptionKeyRing::Create(
     Random& random, Metrics* metrics) {
   auto ring = std::make_unique<EncryptionKeyRingImpl>(&manager, std::move(secret_name),
                                                       std::move(options), random, metrics);
-  LOCKSMITH_RETURN_IF_ERROR(ring->Rebuild(std::nullopt));
-  ring->Subscribe();
+  LOCKSMITH_RETURN_IF_ERROR(ring->Start());
   return std::unique_ptr<EncryptionKeyRing>(std::move(ring));
 }
 
