@@ -194,10 +194,11 @@ def main():
         print("locksmith: %s (SecretsManager::Preload)" % binary)
         print("boto3 %s / botocore %s in this process (python %s)"
               % (boto3.__version__, botocore.__version__, sys.version.split()[0]))
+        requests = {name: len(exchanges) for name, exchanges in recorded.items()}
         for name, exchanges in recorded.items():
             print("  requests per cold start, %s: %s" % (name, request_mix(exchanges)))
         if args.server == "python":
-            measure(args, binary, server.url, None)
+            measure(args, binary, server.url, None, requests)
             return
         exchanges = {ex.key(): ex for name in recorded for ex in recorded[name]}.values()
         request_id = ("x-amzn-RequestId", "00000000-0000-4000-8000-000000000000")
@@ -219,10 +220,10 @@ def main():
                 if rate:
                     print("  wrk, %d connection(s), canned GetSecretValue: %.0f req/s "
                           "(%.1f us per request)" % (conns, rate, 1e6 / rate))
-            measure(args, binary, nginx.url, nginx)
+            measure(args, binary, nginx.url, nginx, requests)
 
 
-def measure(args, binary, url, nginx):
+def measure(args, binary, url, nginx, requests):
     def server_cpu():
         return nginx.cpu_seconds() * 1000 if nginx else float("nan")
 
@@ -249,17 +250,21 @@ def measure(args, binary, url, nginx):
     print()
     print("medians of %d repetitions, %d secrets, server %s:" % (args.repetitions, args.count,
                                                                  args.server))
-    # nginx's CPU clock ticks every 10 ms: the server column is the total over all repetitions
-    # divided by the total wall time of the client's runs (its share of the client's time).
-    print("%-10s %9s %9s %14s %24s" % ("client", "wall ms", "reads ms", "CPU us/secret",
-                                       "server CPU / client wall"))
+    # Server column: nginx's CPU time over all of a client's repetitions divided by their total
+    # wall time: the share of the client's time the server was busy (100% = the bottleneck).
+    print("%-10s %9s %9s %14s %24s %22s" % ("client", "wall ms", "reads ms", "CPU us/secret",
+                                       "server CPU / client wall", "server CPU us/request"))
     for name, runs in (("locksmith", lk), ("boto3", b3)):
         share = sum(r["server_cpu_ms"] for r in runs) / sum(r["ms"] for r in runs)
-        print("%-10s %9.1f %9.1f %14.1f %23.1f%%" % (name, med(runs, "ms"), med(runs, "reads_ms"),
-                                                     med(runs, "cpu_per_read_us"), 100 * share))
+        per_request = (sum(r["server_cpu_ms"] for r in runs) * 1000
+                       / (len(runs) * requests[name]))
+        print("%-10s %9.1f %9.1f %14.1f %23.1f%% %22.1f" % (
+            name, med(runs, "ms"), med(runs, "reads_ms"), med(runs, "cpu_per_read_us"),
+            100 * share, per_request))
     print()
     print("ratio boto3 / locksmith: wall %.1fx (cold start), %.1fx (reads alone); CPU per "
-          "secret %.1fx" % (med(b3, "ms") / med(lk, "ms"), med(b3, "reads_ms") / med(lk, "reads_ms"),
+          "secret %.1fx" % (med(b3, "ms") / med(lk, "ms"),
+                            med(b3, "reads_ms") / med(lk, "reads_ms"),
                             med(b3, "cpu_per_read_us") / med(lk, "cpu_per_read_us")))
     print("back-end calls per cold start: locksmith %d (BatchGetSecretValue, 20 per call), "
           "boto3 %d (GetSecretValue)" % (math.ceil(args.count / 20), args.count))

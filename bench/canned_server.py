@@ -14,11 +14,11 @@ Two steps:
                * GET without a body: an exact `location` per path, `alias` to the recorded file;
                * anything with a body (Vault's AppRole login, every AWS JSON-protocol call,
                  where the answer depends on the body): the front server reads the body and
-                 picks the recorded answer with `map "$request_method $request_uri|$http_x_amz_target|
-                 $request_body"`, then fetches that file from a second server block on a
-                 unix socket (keep-alive upstream) as a GET.
+                 picks the recorded answer with `map "$request_method $request_uri|
+                 $http_x_amz_target|$request_body"`, then fetches that file from a second
+                 server block on a unix socket (keep-alive upstream) as a GET.
              A request that was not recorded gets a 404 (the benchmark then fails loudly).
-             Server CPU time (utime + stime from /proc/<pid>/stat) is readable at any moment,
+             Server CPU time (/proc/<pid>/schedstat) is readable at any moment,
              to show what the server cost during a client's run.
 """
 
@@ -35,7 +35,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # Content-Type -> file extension in the canned directory (nginx picks the type by extension).
 TYPES = {"application/json": "json", "application/x-amz-json-1.1": "amzjson"}
@@ -177,6 +176,8 @@ http {{
   sendfile on;
   tcp_nodelay on;
   etag off;
+  open_file_cache max=10000 inactive=600s;
+  open_file_cache_valid 3600s;
   keepalive_requests 100000;
   keepalive_timeout 60s;
   client_body_buffer_size 1m;
@@ -227,8 +228,9 @@ http {{
     }}
   }}
 }}
-""".format(d=d, sock=sock, bucket=1 << (longest + 64).bit_length(), port=self.port, types=types, map_lines="\n".join(map_lines),
-           headers=headers, get_locations="\n".join(get_locations))
+""".format(d=d, sock=sock, bucket=1 << (longest + 64).bit_length(), port=self.port,
+           types=types, map_lines="\n".join(map_lines), headers=headers,
+           get_locations="\n".join(get_locations))
 
     def __enter__(self):
         self.dir = tempfile.mkdtemp(prefix="locksmith-canned-")
@@ -262,10 +264,10 @@ http {{
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def cpu_seconds(self):
-        """nginx's user + system CPU time so far (one process: master_process off)."""
-        with open("/proc/%d/stat" % self.proc.pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        """nginx's CPU time so far (one process: master_process off), from
+        /proc/<pid>/schedstat (nanoseconds; /proc/<pid>/stat only counts 10 ms ticks)."""
+        with open("/proc/%d/schedstat" % self.proc.pid) as f:
+            return int(f.read().split()[0]) / 1e9
 
     def check(self, exchange):
         """Replays one recorded request against nginx; True when the answer is byte-identical."""

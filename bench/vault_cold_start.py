@@ -82,8 +82,8 @@ def setup(server, count):
     secret_id = root.auth.approle.generate_secret_id("bench")["data"]["secret_id"]
     for i in range(count):
         root.secrets.kv.v2.create_or_update_secret(
-            path="%s/bench-%d" % (PREFIX, i), secret={"value": "bench-value-%04d-%s" % (i, "x" * 24)},
-            mount_point=MOUNT)
+            path="%s/bench-%d" % (PREFIX, i),
+            secret={"value": "bench-value-%04d-%s" % (i, "x" * 24)}, mount_point=MOUNT)
     return role_id, secret_id
 
 
@@ -181,10 +181,11 @@ def main():
         print("Vault cold start: %d secrets, AppRole login, least-privilege policy" % args.count)
         print("locksmith: %s; hvac %s in this process (python %s)"
               % (binary, getattr(hvac, "__version__", "?"), sys.version.split()[0]))
+        requests = {name: len(exchanges) for name, exchanges in recorded.items()}
         for name, exchanges in recorded.items():
             print("  requests per cold start, %s: %s" % (name, request_mix(exchanges)))
         if args.server == "python":
-            measure(args, binary, threads, server.url, None, role_id, secret_id)
+            measure(args, binary, threads, server.url, None, role_id, secret_id, requests)
             return
         exchanges = {ex.key(): ex for name in recorded for ex in recorded[name]}.values()
         with Nginx(exchanges, extra_headers=[("Cache-Control", "no-store")]) as nginx:
@@ -199,10 +200,10 @@ def main():
                 if rate:
                     print("  wrk, %d connection(s), GET one canned KV v2 read: %.0f req/s "
                           "(%.1f us per request)" % (conns, rate, 1e6 / rate))
-            measure(args, binary, threads, nginx.url, nginx, role_id, secret_id)
+            measure(args, binary, threads, nginx.url, nginx, role_id, secret_id, requests)
 
 
-def measure(args, binary, threads, url, nginx, role_id, secret_id):
+def measure(args, binary, threads, url, nginx, role_id, secret_id, requests):
     def server_cpu():
         return nginx.cpu_seconds() * 1000 if nginx else float("nan")
 
@@ -236,14 +237,17 @@ def measure(args, binary, threads, url, nginx, role_id, secret_id):
     print()
     print("medians of %d repetitions, %d secrets, server %s:" % (args.repetitions, args.count,
                                                                  args.server))
-    # nginx's CPU clock ticks every 10 ms: the server column is the total over all repetitions
-    # divided by the total wall time of the client's runs (its share of the client's time).
-    print("%-14s %9s %9s %12s %24s" % ("client", "wall ms", "reads ms", "CPU us/read",
-                                       "server CPU / client wall"))
+    # Server column: nginx's CPU time over all of a client's repetitions divided by their total
+    # wall time: the share of the client's time the server was busy (100% = the bottleneck).
+    print("%-14s %9s %9s %12s %24s %22s" % ("client", "wall ms", "reads ms", "CPU us/read",
+                                       "server CPU / client wall", "server CPU us/request"))
     for name, runs in [("locksmith x%d" % t, lk[t]) for t in threads] + [("hvac", hv)]:
         share = sum(r["server_cpu_ms"] for r in runs) / sum(r["ms"] for r in runs)
-        print("%-14s %9.1f %9.1f %12.1f %23.1f%%" % (name, med(runs, "ms"), med(runs, "reads_ms"),
-                                                     med(runs, "cpu_per_read_us"), 100 * share))
+        per_request = (sum(r["server_cpu_ms"] for r in runs) * 1000
+                       / (len(runs) * requests[name.split()[0]]))
+        print("%-14s %9.1f %9.1f %12.1f %23.1f%% %22.1f" % (
+            name, med(runs, "ms"), med(runs, "reads_ms"), med(runs, "cpu_per_read_us"),
+            100 * share, per_request))
     print()
     for t in threads:
         print("ratio hvac / locksmith x%d: wall %.1fx (cold start), %.1fx (reads alone); "
