@@ -49,7 +49,7 @@ import botocore  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from canned_server import Nginx, Recorder, wrk_rate  # noqa: E402
+from canned_server import Nginx, Recorder, cpu_seconds, wrk_rate  # noqa: E402
 
 SERVER = os.path.join(ROOT, "tests", "servers", "aws_server.py")
 PREFIX = "agentauri-backend/production"
@@ -198,7 +198,7 @@ def main():
         for name, exchanges in recorded.items():
             print("  requests per cold start, %s: %s" % (name, request_mix(exchanges)))
         if args.server == "python":
-            measure(args, binary, server.url, None, requests)
+            measure(args, binary, server.url, server.proc.pid, requests)
             return
         exchanges = {ex.key(): ex for name in recorded for ex in recorded[name]}.values()
         request_id = ("x-amzn-RequestId", "00000000-0000-4000-8000-000000000000")
@@ -220,12 +220,12 @@ def main():
                 if rate:
                     print("  wrk, %d connection(s), canned GetSecretValue: %.0f req/s "
                           "(%.1f us per request)" % (conns, rate, 1e6 / rate))
-            measure(args, binary, nginx.url, nginx, requests)
+            measure(args, binary, nginx.url, nginx.proc.pid, requests)
 
 
-def measure(args, binary, url, nginx, requests):
+def measure(args, binary, url, server_pid, requests):
     def server_cpu():
-        return nginx.cpu_seconds() * 1000 if nginx else float("nan")
+        return cpu_seconds(server_pid) * 1000
 
     # Warm-up (page cache, first connections), not counted.
     run_locksmith(binary, url, args.count)

@@ -31,6 +31,7 @@ Usage: /usr/bin/python3 bench/vault_cold_start.py [--bin PATH] [--count 100] [--
 
 import argparse
 import glob
+import importlib.metadata
 import json
 import os
 import resource
@@ -45,7 +46,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "servers"))
 sys.path.insert(0, HERE)
 
 import hvac  # noqa: E402  (Debian python3-hvac)
-from canned_server import Nginx, Recorder, wrk_rate  # noqa: E402
+from canned_server import Nginx, Recorder, cpu_seconds, wrk_rate  # noqa: E402
 from vault_test_server import VaultTestServer  # noqa: E402
 
 MOUNT = "secret"
@@ -180,12 +181,13 @@ def main():
         recorded = record(server, binary, role_id, secret_id, args.count, threads)
         print("Vault cold start: %d secrets, AppRole login, least-privilege policy" % args.count)
         print("locksmith: %s; hvac %s in this process (python %s)"
-              % (binary, getattr(hvac, "__version__", "?"), sys.version.split()[0]))
+              % (binary, importlib.metadata.version("hvac"), sys.version.split()[0]))
         requests = {name: len(exchanges) for name, exchanges in recorded.items()}
         for name, exchanges in recorded.items():
             print("  requests per cold start, %s: %s" % (name, request_mix(exchanges)))
         if args.server == "python":
-            measure(args, binary, threads, server.url, None, role_id, secret_id, requests)
+            measure(args, binary, threads, server.url, server.process.pid, role_id, secret_id,
+                    requests)
             return
         exchanges = {ex.key(): ex for name in recorded for ex in recorded[name]}.values()
         with Nginx(exchanges, extra_headers=[("Cache-Control", "no-store")]) as nginx:
@@ -200,12 +202,12 @@ def main():
                 if rate:
                     print("  wrk, %d connection(s), GET one canned KV v2 read: %.0f req/s "
                           "(%.1f us per request)" % (conns, rate, 1e6 / rate))
-            measure(args, binary, threads, nginx.url, nginx, role_id, secret_id, requests)
+            measure(args, binary, threads, nginx.url, nginx.proc.pid, role_id, secret_id, requests)
 
 
-def measure(args, binary, threads, url, nginx, role_id, secret_id, requests):
+def measure(args, binary, threads, url, server_pid, role_id, secret_id, requests):
     def server_cpu():
-        return nginx.cpu_seconds() * 1000 if nginx else float("nan")
+        return cpu_seconds(server_pid) * 1000
 
     # Warm-up (page cache, first connections), not counted.
     for t in threads:
