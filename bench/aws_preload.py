@@ -41,7 +41,6 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 
 import boto3  # noqa: E402  (Debian python3-boto3)
 import botocore  # noqa: E402
@@ -82,14 +81,6 @@ class Server:
     def __exit__(self, *exc):
         self.proc.terminate()
         self.proc.wait()
-
-    def control(self, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        with urllib.request.urlopen(urllib.request.Request(self.url + path, data=data)) as r:
-            return json.loads(r.read() or b"{}")
-
-    def ops(self):
-        return self.control("/_test/stats").get("ops", {})
 
 
 def client(url):
