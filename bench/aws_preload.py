@@ -48,6 +48,7 @@ import botocore  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no bench/__pycache__ from importing canned_server
 from canned_server import Nginx, Recorder, cpu_seconds, wrk_rate  # noqa: E402
 
 SERVER = os.path.join(ROOT, "tests", "servers", "aws_server.py")

@@ -44,6 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "servers"))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no bench/__pycache__ from importing canned_server
 
 import hvac  # noqa: E402  (Debian python3-hvac)
 from canned_server import Nginx, Recorder, cpu_seconds, wrk_rate  # noqa: E402
