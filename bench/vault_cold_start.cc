@@ -2,12 +2,16 @@
 // runs it next to hvac). Each repetition is a cold start: a new VaultProvider (a fresh libcurl
 // handle pool, an AppRole login) and SecretsManager, then every name read once, fetched in
 // parallel by a pool of threads over reused keep-alive connections. Prints one JSON line per
-// repetition: {"rep":i,"ms":...,"login_ms":...,"secrets":N,"threads":T}. Values are checked for
-// presence only and never printed.
+// repetition: {"rep":i,"ms":...,"login_ms":...,"reads_ms":...,"reads_cpu_ms":...,"total_cpu_ms":...,
+// "secrets":N,"threads":T}. reads_* cover the Get loop only (the SecretsManager exists, the login is
+// done); *_cpu_ms is this process's user+sys CPU time (getrusage(RUSAGE_SELF), all threads).
+// Values are checked for presence only and never printed.
 //
 // Usage: vault_cold_start --addr URL --mount PATH --prefix NAME_PREFIX --count N
 //                         [--threads T] [--repetitions R]
 // with VAULT_ROLE_ID and VAULT_SECRET_ID (or VAULT_TOKEN) in the environment.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -67,6 +71,14 @@ std::optional<SecretValue> FromEnv(const char* name) {
   return SecretValue(std::string_view(v));
 }
 
+// User + system CPU time of this process (every thread), in milliseconds.
+double CpuMs() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
+}
+
 double MsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
       .count();
@@ -74,6 +86,7 @@ double MsSince(std::chrono::steady_clock::time_point start) {
 
 // One cold start; returns false (after printing why) on any failure.
 bool RunOnce(const Args& args, int rep) {
+  const double cpu_start = CpuMs();
   const auto start = std::chrono::steady_clock::now();
   VaultOptions options;
   options.addr = args.addr;
@@ -101,6 +114,8 @@ bool RunOnce(const Args& args, int rep) {
   for (int i = 0; i < args.count; ++i) {
     names.push_back(args.prefix + std::to_string(i));
   }
+  const double reads_cpu_start = CpuMs();
+  const auto reads_start = std::chrono::steady_clock::now();
   std::atomic<int> next{0};
   std::atomic<int> loaded{0};
   std::atomic<int> failed{0};
@@ -118,12 +133,17 @@ bool RunOnce(const Args& args, int rep) {
     t.join();
   }
   const double ms = MsSince(start);
+  const double reads_ms = MsSince(reads_start);
+  const double cpu_end = CpuMs();
   if (failed.load() != 0) {
     std::fprintf(stderr, "vault_cold_start: %d of %d reads failed\n", failed.load(), args.count);
     return false;
   }
-  std::printf("{\"rep\":%d,\"ms\":%.3f,\"login_ms\":%.3f,\"secrets\":%d,\"threads\":%d}\n", rep, ms,
-              login_ms, loaded.load(), threads);
+  std::printf(
+      "{\"rep\":%d,\"ms\":%.3f,\"login_ms\":%.3f,\"reads_ms\":%.3f,\"reads_cpu_ms\":%.3f,"
+      "\"total_cpu_ms\":%.3f,\"secrets\":%d,\"threads\":%d}\n",
+      rep, ms, login_ms, reads_ms, cpu_end - reads_cpu_start, cpu_end - cpu_start, loaded.load(),
+      threads);
   std::fflush(stdout);
   return true;
 }

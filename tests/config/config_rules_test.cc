@@ -3,43 +3,43 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "config/config_env.h"
+#include "locksmith/testing/fake_env.h"
 #include "support/matchers.h"
 
 namespace locksmith {
 namespace {
 
-using testing::ConfigEnv;
+using testing::FakeEnv;
 using testing::HasErrorMessage;
 using ::testing::HasSubstr;
 using testing::IsOk;
 
 TEST(ConfigRulesTest, VaultBackEndNeedsAnAddress) {
   EXPECT_THAT(
-      ConfigEnv().Set("SECRETS_BACKEND", "vault").Set("VAULT_TOKEN", "t").Load(),
+      FakeEnv().Set("SECRETS_BACKEND", "vault").Set("VAULT_TOKEN", "t").Load(),
       HasErrorMessage(ErrorCode::kInvalidArgument, "SECRETS_BACKEND=vault needs VAULT_ADDR"));
 }
 
 TEST(ConfigRulesTest, BackEndRulesApplyOnlyToThatBackEnd) {
   // Broken for vault (no address, a role id without a secret id) and for aws (a plain-http
   // endpoint elsewhere), fine for the others.
-  ConfigEnv env;
+  FakeEnv env;
   env.Set("VAULT_ROLE_ID", "r").Set("AWS_ENDPOINT_URL", "http://aws.example.com");
   for (const char* backend : {"local", "dotenv"}) {
-    EXPECT_THAT(ConfigEnv(env).Set("SECRETS_BACKEND", backend).Load(), IsOk()) << backend;
+    EXPECT_THAT(FakeEnv(env).Set("SECRETS_BACKEND", backend).Load(), IsOk()) << backend;
   }
-  EXPECT_THAT(ConfigEnv(env).Set("SECRETS_BACKEND", "vault").Load(),
+  EXPECT_THAT(FakeEnv(env).Set("SECRETS_BACKEND", "vault").Load(),
               HasErrorMessage(ErrorCode::kInvalidArgument, "VAULT_ROLE_ID"));
-  EXPECT_THAT(ConfigEnv(env).Set("SECRETS_BACKEND", "aws").Load(),
+  EXPECT_THAT(FakeEnv(env).Set("SECRETS_BACKEND", "aws").Load(),
               HasErrorMessage(ErrorCode::kInvalidArgument, "AWS_ENDPOINT_URL"));
   // Switched off means dotenv, whatever SECRETS_BACKEND says.
   EXPECT_THAT(
-      ConfigEnv(env).Set("SECRETS_BACKEND", "vault").Set("ENABLE_SECRETS_MANAGER", "false").Load(),
+      FakeEnv(env).Set("SECRETS_BACKEND", "vault").Set("ENABLE_SECRETS_MANAGER", "false").Load(),
       IsOk());
 }
 
 TEST(ConfigRulesTest, RulesAndSingleVariablesReportedTogether) {
-  auto config = ConfigEnv()
+  auto config = FakeEnv()
                     .Set("SECRETS_BACKEND", "vault")
                     .Set("VAULT_ADDR", "https://vault.internal:8200")
                     .Set("VAULT_CLIENT_CERT", "/c.pem")
