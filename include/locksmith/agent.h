@@ -60,9 +60,6 @@ class AgentServer {
 };
 using AgentServerPtr = std::unique_ptr<AgentServer>;
 
-// Whether `host` is a loopback address: "localhost", 127.0.0.0/8 or ::1.
-bool IsLoopbackHost(std::string_view host);
-
 // The token from LOCKSMITH_AGENT_TOKEN's syntax: the token itself, or "file:///path" to read it
 // from a file (one trailing newline is dropped). Errors: kInvalidArgument for an empty token,
 // kNotFound / kPermissionDenied for an unreadable file. Messages never contain the token.

@@ -1,7 +1,6 @@
 // The agent's HTTP server on cpp-httplib. Secret-bearing response bodies are streamed from a
 // SecretValue through a content provider and wiped once sent, instead of being copied into
 // httplib's std::string body.
-#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -12,6 +11,7 @@
 
 #include "agent/http.h"
 #include "agent/secret_json.h"
+#include "core/strings.h"
 #include "locksmith/agent.h"
 #include "locksmith/log.h"
 #include "spdlog/spdlog.h"
@@ -241,25 +241,6 @@ class HttplibAgentServer : public AgentServer {
 
 }  // namespace
 
-bool IsLoopbackHost(std::string_view host) {
-  if (host == "localhost") {
-    return true;
-  }
-  std::string text(host);
-  if (text.size() > 2 && text.front() == '[' && text.back() == ']') {
-    text = text.substr(1, text.size() - 2);
-  }
-  in_addr v4{};
-  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  }
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
-    return IN6_IS_ADDR_LOOPBACK(&v6);
-  }
-  return false;
-}
-
 Result<std::unique_ptr<AgentServer>> AgentServer::Create(AgentOptions options,
                                                          SecretsManager& manager,
                                                          Metrics* metrics) {
@@ -276,7 +257,7 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Create(AgentOptions options,
   if (options.threads < 1) {
     return MakeError(ErrorCode::kInvalidArgument, "the agent needs at least one thread");
   }
-  if (!IsLoopbackHost(options.host) && !options.allow_non_loopback) {
+  if (!internal::IsLoopbackHost(options.host) && !options.allow_non_loopback) {
     return MakeError(ErrorCode::kPermissionDenied, "refusing to listen on non-loopback address " +
                                                        options.host +
                                                        " (pass --allow-non-loopback to do so)");

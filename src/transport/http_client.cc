@@ -1,21 +1,14 @@
 #include "transport/http_client.h"
 
-#include <arpa/inet.h>
 #include <openssl/crypto.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 
 namespace locksmith::internal {
 namespace {
 
 char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return Lower(x) == Lower(y); });
-}
 
 }  // namespace
 
@@ -49,34 +42,13 @@ std::optional<std::string_view> HttpResponse::Header(std::string_view name) cons
   return std::string_view(it->second);
 }
 
-bool IsLoopbackHost(std::string_view host) {
-  if (EqualsIgnoreCase(host, "localhost") || EqualsIgnoreCase(host, "localhost.")) {
-    return true;
-  }
-  std::string bare(host);
-  if (bare.size() >= 2 && bare.front() == '[' && bare.back() == ']') {
-    bare = bare.substr(1, bare.size() - 2);
-  }
-  in_addr v4{};
-  if (inet_pton(AF_INET, bare.c_str(), &v4) == 1) {
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  }
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, bare.c_str(), &v6) == 1) {
-    return std::memcmp(&v6, &in6addr_loopback, sizeof(v6)) == 0;
-  }
-  return false;
-}
-
 Result<UrlParts> ParseUrlParts(std::string_view url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos || scheme_end == 0) {
     return MakeError(ErrorCode::kInvalidArgument, "not an absolute URL (expected scheme://host)");
   }
   UrlParts parts;
-  for (char c : url.substr(0, scheme_end)) {
-    parts.scheme.push_back(Lower(c));
-  }
+  parts.scheme = ToLower(url.substr(0, scheme_end));
   std::string_view rest = url.substr(scheme_end + 3);
   std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
   if (auto at = authority.rfind('@'); at != std::string_view::npos) {

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/strings.h"  // IsLoopbackHost, for the URL checks of every client
 #include "locksmith/result.h"
 
 namespace locksmith::internal {
@@ -74,9 +75,6 @@ class HttpClient {
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
 };
 using HttpClientPtr = std::unique_ptr<HttpClient>;
-
-// Whether `host` (as in a URL: "127.0.0.1", "[::1]", "localhost") is a loopback address.
-bool IsLoopbackHost(std::string_view host);
 
 // Scheme and host of an absolute URL ("https", "vault.example.com"); kInvalidArgument if it is
 // not one.

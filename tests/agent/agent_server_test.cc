@@ -389,18 +389,5 @@ TEST_F(AgentCreateTest, ServesOnIpv6Loopback) {
   EXPECT_EQ(res->body, "healthy");
 }
 
-TEST(IsLoopbackHostTest, RecognisesLoopbackAddresses) {
-  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
-  EXPECT_TRUE(IsLoopbackHost("127.1.2.3"));
-  EXPECT_TRUE(IsLoopbackHost("localhost"));
-  EXPECT_TRUE(IsLoopbackHost("::1"));
-  EXPECT_TRUE(IsLoopbackHost("[::1]"));
-  EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
-  EXPECT_FALSE(IsLoopbackHost("::"));
-  EXPECT_FALSE(IsLoopbackHost("128.0.0.1"));
-  EXPECT_FALSE(IsLoopbackHost("localhost.example.com"));
-  EXPECT_FALSE(IsLoopbackHost(""));
-}
-
 }  // namespace
 }  // namespace locksmith

@@ -3,12 +3,12 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
-#include <cctype>
-#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/strings.h"
+#include "core/time_format.h"
 #include "locksmith/log.h"
 #include "providers/aws/aws_json.h"
 
@@ -16,18 +16,6 @@ namespace locksmith::internal {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string Trim(std::string_view text) {
-  std::size_t begin = 0;
-  std::size_t end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) {
-    ++begin;
-  }
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) {
-    --end;
-  }
-  return std::string(text.substr(begin, end - begin));
-}
 
 std::optional<std::string> NonEmpty(const EnvLookup& env, std::string_view name) {
   auto value = env(name);
@@ -50,7 +38,7 @@ Result<SecretValue> ReadSecretFile(const std::filesystem::path& path, std::strin
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
-  std::string trimmed = Trim(text);
+  std::string trimmed(Trim(text));
   WipeString(text);
   SecretValue value(trimmed);
   WipeString(trimmed);
@@ -78,7 +66,7 @@ Result<AwsCredentials> CredentialsFromJson(const std::string& body, std::string_
     creds.session_token = SecretValue(json["Token"].get_ref<const std::string&>());
   }
   if (json.contains("Expiration") && json["Expiration"].is_string()) {
-    creds.expiration = ParseIso8601(json["Expiration"].get<std::string>());
+    creds.expiration = ParseRfc3339(json["Expiration"].get<std::string>());
     if (!creds.expiration) {
       return MakeError(ErrorCode::kUnauthenticated,
                        std::string(source) + " answered with a malformed Expiration");
@@ -114,7 +102,7 @@ class EnvSource : public AwsCredentialSource {
       WipeString(*token);
     }
     if (auto expiry = NonEmpty(env_, "AWS_CREDENTIAL_EXPIRATION")) {
-      creds.expiration = ParseIso8601(*expiry);
+      creds.expiration = ParseRfc3339(*expiry);
     }
     return creds;
   }
@@ -231,7 +219,7 @@ class WebIdentitySource : public AwsCredentialSource {
     creds.session_token = SecretValue(session_token);
     WipeString(secret);
     WipeString(session_token);
-    creds.expiration = ParseIso8601(XmlElement(response.body, "Expiration"));
+    creds.expiration = ParseRfc3339(XmlElement(response.body, "Expiration"));
     if (creds.access_key_id.empty() || creds.secret_access_key.empty()) {
       return MakeError(ErrorCode::kUnauthenticated,
                        "STS AssumeRoleWithWebIdentity answered without credentials");
@@ -337,7 +325,7 @@ class ImdsSource : public AwsCredentialSource {
     };
     LOCKSMITH_ASSIGN_OR_RETURN(HttpResponse role,
                                get("/latest/meta-data/iam/security-credentials/"));
-    std::string role_name = Trim(role.body.substr(0, role.body.find('\n')));
+    std::string role_name(Trim(std::string_view(role.body).substr(0, role.body.find('\n'))));
     if (role_name.empty()) {
       return MakeError(ErrorCode::kNotFound, "no IAM role attached to this instance");
     }
@@ -372,7 +360,7 @@ Result<IniFile> ParseIniText(std::string_view text) {
     if (end == std::string_view::npos) {
       end = text.size();
     }
-    std::string line = Trim(text.substr(pos, end - pos));
+    std::string line(Trim(text.substr(pos, end - pos)));
     pos = end + 1;
     ++line_number;
     if (line.empty() || line[0] == '#' || line[0] == ';') {
@@ -383,7 +371,7 @@ Result<IniFile> ParseIniText(std::string_view text) {
         return MakeError(ErrorCode::kInvalidArgument,
                          "malformed section header on line " + std::to_string(line_number));
       }
-      section = Trim(std::string_view(line).substr(1, line.size() - 2));
+      section = std::string(Trim(std::string_view(line).substr(1, line.size() - 2)));
       ini.sections[section];
       continue;
     }
@@ -392,8 +380,8 @@ Result<IniFile> ParseIniText(std::string_view text) {
       WipeString(line);
       continue;  // nested sub-properties and stray lines are ignored, as the SDKs do
     }
-    std::string key = Trim(std::string_view(line).substr(0, eq));
-    ini.sections[section][key] = Trim(std::string_view(line).substr(eq + 1));
+    std::string key(Trim(std::string_view(line).substr(0, eq)));
+    ini.sections[section][key] = std::string(Trim(std::string_view(line).substr(eq + 1)));
     WipeString(line);
   }
   return ini;
@@ -514,40 +502,6 @@ void RefreshingCredentials::Invalidate() {
 int RefreshingCredentials::fetch_count() const {
   std::lock_guard lock(mu_);
   return fetches_;
-}
-
-std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  if (text.size() < 20 || std::sscanf(std::string(text.substr(0, 19)).c_str(),
-                                      "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6) {
-    return std::nullopt;
-  }
-  std::size_t pos = 19;
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-      ++pos;
-    }
-  }
-  std::string_view zone = text.substr(pos);
-  int offset_minutes = 0;
-  if (zone == "Z" || zone == "z") {
-    offset_minutes = 0;
-  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-    int zh = std::atoi(std::string(zone.substr(1, 2)).c_str());
-    int zm = std::atoi(std::string(zone.substr(4, 2)).c_str());
-    offset_minutes = (zone[0] == '+' ? 1 : -1) * (zh * 60 + zm);
-  } else {
-    return std::nullopt;
-  }
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return std::chrono::system_clock::from_time_t(timegm(&tm)) - std::chrono::minutes(offset_minutes);
 }
 
 }  // namespace locksmith::internal

@@ -108,7 +108,4 @@ class RefreshingCredentials {
   int fetches_ = 0;
 };
 
-// "2026-01-01T01:00:00Z" / "2026-01-01T01:00:00.123Z" / "+00:00"; nullopt if not.
-std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text);
-
 }  // namespace locksmith::internal
