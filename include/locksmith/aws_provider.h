@@ -35,9 +35,8 @@ struct AwsOptions {
 
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(5);
   std::chrono::milliseconds timeout = std::chrono::seconds(30);
-  // Attempts per call for retryable failures (throttling, 5xx, network), with jittered
-  // exponential backoff through the Clock.
-  int max_attempts = 3;
+  // Each call is one attempt: throttling, 5xx and network failures come back as retryable
+  // errors and the runtime retries them (SecretsManagerOptions::retry, LOCKSMITH_RETRY_*).
   // Plain http:// is accepted only to loopback unless this is set.
   bool allow_plain_http = false;
   // Temporary credentials are refreshed this long before they expire.

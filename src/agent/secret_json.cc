@@ -47,18 +47,6 @@ void AppendJsonString(std::string& out, std::string_view text) {
 
 }  // namespace
 
-std::string_view AwsStageLabel(Stage stage) {
-  switch (stage) {
-    case Stage::kCurrent:
-      return "AWSCURRENT";
-    case Stage::kPrevious:
-      return "AWSPREVIOUS";
-    case Stage::kPending:
-      return "AWSPENDING";
-  }
-  return "AWSCURRENT";
-}
-
 double EpochSeconds(std::chrono::system_clock::time_point time) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch());
   return static_cast<double>(ms.count()) / 1000.0;

@@ -7,13 +7,11 @@
 #include <string>
 #include <string_view>
 
+#include "core/stages.h"  // AwsStageLabel, for the VersionStages of the document
 #include "locksmith/provider.h"
 #include "locksmith/secret_value.h"
 
 namespace locksmith::internal {
-
-// "AWSCURRENT", "AWSPREVIOUS", "AWSPENDING".
-std::string_view AwsStageLabel(Stage stage);
 
 // Seconds since the epoch, with milliseconds as the fraction (as the AWS API writes dates).
 double EpochSeconds(std::chrono::system_clock::time_point time);

@@ -1,40 +1,22 @@
 #include "locksmith/provider.h"
 
 #include <algorithm>
-#include <cctype>
 #include <string>
+
+#include "core/stages.h"
+#include "core/strings.h"
 
 namespace locksmith {
 
-std::string_view StageName(Stage stage) {
-  switch (stage) {
-    case Stage::kCurrent:
-      return "current";
-    case Stage::kPrevious:
-      return "previous";
-    case Stage::kPending:
-      return "pending";
-  }
-  return "current";
-}
+std::string_view StageName(Stage stage) { return internal::StageLabel(stage); }
 
 std::optional<Stage> ParseStage(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (lower.starts_with("aws")) {
-    lower.erase(0, 3);
+  std::string lower = internal::ToLower(text);
+  std::string_view name = lower;
+  if (name.starts_with("aws")) {
+    name.remove_prefix(3);
   }
-  if (lower == "current") {
-    return Stage::kCurrent;
-  }
-  if (lower == "previous") {
-    return Stage::kPrevious;
-  }
-  if (lower == "pending") {
-    return Stage::kPending;
-  }
-  return std::nullopt;
+  return internal::StageFromLabel(name);
 }
 
 bool VersionInfo::HasStage(Stage s) const {

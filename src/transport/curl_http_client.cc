@@ -10,6 +10,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core/strings.h"
 #include "locksmith/log.h"
 
 namespace locksmith::internal {
@@ -35,17 +36,6 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) 
   auto* exchange = static_cast<Exchange*>(user);
   AppendWiping(exchange->response.body, data, size * count);
   return size * count;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user) {

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 
 namespace locksmith::internal {
 namespace {
@@ -49,9 +48,7 @@ Result<UrlParts> ParseUrlParts(std::string_view url) {
     return MakeError(ErrorCode::kInvalidArgument, "not an absolute URL (expected scheme://host)");
   }
   UrlParts parts;
-  for (char c : url.substr(0, scheme_end)) {
-    parts.scheme.push_back(Lower(c));
-  }
+  parts.scheme = ToLower(url.substr(0, scheme_end));
   std::string_view rest = url.substr(scheme_end + 3);
   std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
   if (auto at = authority.rfind('@'); at != std::string_view::npos) {

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/strings.h"
+#include "core/strings.h"  // IsLoopbackHost, for the URL checks of every client
 #include "locksmith/result.h"
 
 namespace locksmith::internal {

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "locksmith/testing/fake_env.h"
-#include "support/matchers.h"
+#include "locksmith/testing/matchers.h"
 
 namespace locksmith {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "support/matchers.h"
+#include "locksmith/testing/matchers.h"
 
 namespace locksmith::internal {
 namespace {

@@ -9,7 +9,7 @@
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
 #include "support/log_capture.h"
-#include "support/matchers.h"
+#include "locksmith/testing/matchers.h"
 
 namespace locksmith::internal {
 namespace {

@@ -13,6 +13,7 @@
 #include "core/crypto.h"
 #include "keys/primitives.h"
 #include "locksmith/secret_value.h"
+#include "support/source_path.h"
 
 namespace locksmith {
 namespace {
@@ -23,8 +24,7 @@ std::filesystem::path TestDataDir() {
   if (const char* dir = std::getenv("LOCKSMITH_TESTDATA")) {
     return dir;
   }
-  // tests/keys/wycheproof_test.cc -> tests/data
-  return std::filesystem::path(__FILE__).parent_path().parent_path() / "data";
+  return testing::SourcePath("tests/data");
 }
 
 json Load(const std::string& file) {

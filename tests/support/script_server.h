@@ -67,10 +67,4 @@ class ScriptServer {
   int port_ = 0;
 };
 
-// `relative` resolved against the directory of `header_file` (pass __FILE__): the fallback
-// when no compile definition names a server script.
-inline std::string ScriptNextTo(std::string_view header_file, std::string_view relative) {
-  return std::string(header_file.substr(0, header_file.rfind('/') + 1)) + std::string(relative);
-}
-
 }  // namespace locksmith::testing

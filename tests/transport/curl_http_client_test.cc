@@ -215,19 +215,6 @@ TEST(CurlHttpClientTest, SkipVerifyWarnsLoudly) {
   EXPECT_THAT(quiet.Text(), Not(HasSubstr("DISABLED")));
 }
 
-TEST(HttpClientHelpersTest, Loopback) {
-  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
-  EXPECT_TRUE(IsLoopbackHost("127.8.9.10"));
-  EXPECT_TRUE(IsLoopbackHost("localhost"));
-  EXPECT_TRUE(IsLoopbackHost("LOCALHOST"));
-  EXPECT_TRUE(IsLoopbackHost("[::1]"));
-  EXPECT_TRUE(IsLoopbackHost("::1"));
-  EXPECT_FALSE(IsLoopbackHost("128.0.0.1"));
-  EXPECT_FALSE(IsLoopbackHost("localhost.example.com"));
-  EXPECT_FALSE(IsLoopbackHost("[::2]"));
-  EXPECT_FALSE(IsLoopbackHost("10.0.0.1"));
-}
-
 TEST(HttpClientHelpersTest, ParseUrlParts) {
   auto parts = ParseUrlParts("HTTPS://user@vault.example.com:8200/v1/x?y#z");
   ASSERT_THAT(parts, IsOk());

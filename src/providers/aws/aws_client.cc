@@ -214,19 +214,8 @@ Error AwsError(const HttpResponse& response, std::string_view what,
 }
 
 SecretsManagerClient::SecretsManagerClient(Options options, HttpClient& http,
-                                           RefreshingCredentials& credentials, Clock& clock,
-                                           Random& random)
-    : options_(std::move(options)),
-      http_(http),
-      credentials_(credentials),
-      clock_(clock),
-      random_(random) {}
-
-std::chrono::milliseconds SecretsManagerClient::Backoff(int attempt) {
-  // Full jitter over an exponential cap, as the SDKs' standard retry mode: base 100 ms, max 20 s.
-  std::int64_t cap = std::min<std::int64_t>(20000, 100LL << std::min(attempt, 10));
-  return std::chrono::milliseconds(1 + random_.Uniform(static_cast<std::uint64_t>(cap)));
-}
+                                           RefreshingCredentials& credentials, Clock& clock)
+    : options_(std::move(options)), http_(http), credentials_(credentials), clock_(clock) {}
 
 Result<AwsReply> SecretsManagerClient::Call(std::string_view op, std::string body,
                                             std::string_view what) {
@@ -234,12 +223,9 @@ Result<AwsReply> SecretsManagerClient::Call(std::string_view op, std::string bod
     std::string& body;
     ~BodyWiper() { WipeString(body); }
   } wipe_body{body};
-  bool refreshed = false;
-  Error last = MakeError(ErrorCode::kInternal, "no attempt made");
-  for (int attempt = 0; attempt < std::max(1, options_.max_attempts); ++attempt) {
-    if (attempt > 0) {
-      clock_.SleepFor(Backoff(attempt - 1));
-    }
+  // One attempt; retrying throttling, 5xx and network errors is the runtime's job. The only
+  // second request is the one re-signed with refreshed credentials after an expired-token answer.
+  for (bool refreshed = false;; refreshed = true) {
     LOCKSMITH_ASSIGN_OR_RETURN(AwsCredentials credentials, credentials_.Get());
     LOCKSMITH_ASSIGN_OR_RETURN(HttpRequest request,
                                BuildSecretsManagerRequest(options_.endpoint, options_.region, op,
@@ -247,44 +233,30 @@ Result<AwsReply> SecretsManagerClient::Call(std::string_view op, std::string bod
     request.timeout = options_.timeout;
     auto response = http_.Send(request);
     if (!response.ok()) {
-      last = MakeError(response.error().code, std::string(what) + ": " + response.error().message);
-      if (IsRetryable(last.code)) {
-        Logger()->warn("{} failed (attempt {}): {}", what, attempt + 1, last.ToString());
-        continue;
-      }
-      return last;
+      return MakeError(response.error().code, std::string(what) + ": " + response.error().message);
     }
     if (response->status >= 200 && response->status < 300) {
       AwsReply reply;
       reply.json = nlohmann::json::parse(response->body, nullptr, false);
       if (reply.json.is_discarded() || !reply.json.is_object()) {
         reply.json = nullptr;
-        last = MakeError(ErrorCode::kUnavailable,
+        return MakeError(ErrorCode::kUnavailable,
                          std::string(what) + ": AWS answered with a malformed body");
-        Logger()->warn("{} (attempt {})", last.message, attempt + 1);
-        continue;
       }
       return reply;
+    }
+    if (!refreshed && IsExpiredCredentialType(AwsErrorType(*response))) {
+      // Temporary credentials expired earlier than we thought: fetch new ones, sign again.
+      Logger()->info("{}: AWS credentials expired, refreshing", what);
+      credentials_.Invalidate();
+      continue;
     }
     std::vector<std::string_view> scrub = {credentials.secret_access_key.RevealUnsafe(), body};
     if (credentials.session_token) {
       scrub.push_back(credentials.session_token->RevealUnsafe());
     }
-    last = AwsError(*response, what, scrub);
-    if (IsExpiredCredentialType(AwsErrorType(*response)) && !refreshed) {
-      // Temporary credentials expired earlier than we thought: fetch new ones, try once more.
-      Logger()->info("{}: AWS credentials expired, refreshing", what);
-      credentials_.Invalidate();
-      refreshed = true;
-      --attempt;
-      continue;
-    }
-    if (!IsRetryable(last.code)) {
-      return last;
-    }
-    Logger()->warn("{} failed (attempt {}): {}", what, attempt + 1, last.ToString());
+    return AwsError(*response, what, scrub);
   }
-  return last;
 }
 
 }  // namespace locksmith::internal

@@ -1,7 +1,8 @@
 // SecretsManagerClient: one Secrets Manager call over awsJson1.1 (POST /, X-Amz-Target,
-// SigV4-signed), with retries for throttling, 5xx and network errors, one retry with refreshed
-// credentials after an expired-token answer, and the mapping of AWS error types onto locksmith
-// error codes. Knows nothing about names, stages or the Provider interface.
+// SigV4-signed): one attempt per call (the runtime retries; throttling, 5xx and network failures
+// map to retryable codes), one re-signed request with refreshed credentials after an expired-token
+// answer, and the mapping of AWS error types onto locksmith error codes. Knows nothing about names,
+// stages or the Provider interface.
 #pragma once
 
 #include <chrono>
@@ -11,7 +12,6 @@
 #include <string_view>
 
 #include "locksmith/clock.h"
-#include "locksmith/random.h"
 #include "locksmith/result.h"
 #include "providers/aws/aws_credentials.h"
 #include "providers/aws/sigv4.h"
@@ -56,26 +56,24 @@ class SecretsManagerClient {
   struct Options {
     std::string endpoint;
     std::string region;
-    int max_attempts = 3;
     std::chrono::milliseconds timeout = std::chrono::seconds(30);
   };
   SecretsManagerClient(Options options, HttpClient& http, RefreshingCredentials& credentials,
-                       Clock& clock, Random& random);
+                       Clock& clock);
 
-  // `body` is JSON text (may hold a secret value: it is wiped). Errors: the mapped AWS error,
-  // transport errors, kUnavailable for a malformed 2xx body.
+  // One request (two when the first is refused for expired credentials: refreshed and re-signed).
+  // `body` is JSON text (may hold a secret value: it is wiped). Errors: the mapped AWS error
+  // (kThrottled, kUnavailable for 5xx), transport errors (kUnavailable, kDeadlineExceeded),
+  // kUnavailable for a malformed 2xx body.
   Result<AwsReply> Call(std::string_view op, std::string body, std::string_view what);
 
   const std::string& endpoint() const { return options_.endpoint; }
 
  private:
-  std::chrono::milliseconds Backoff(int attempt);
-
   const Options options_;
   HttpClient& http_;
   RefreshingCredentials& credentials_;
   Clock& clock_;
-  Random& random_;
 };
 
 }  // namespace locksmith::internal

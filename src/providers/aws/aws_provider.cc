@@ -7,6 +7,8 @@
 #include <set>
 
 #include "core/crypto.h"
+#include "core/logical_name.h"
+#include "core/stages.h"
 #include "locksmith/log.h"
 #include "locksmith/naming.h"
 #include "providers/aws/aws_json.h"
@@ -38,7 +40,7 @@ std::vector<Stage> StagesFrom(const json& labels) {
   }
   for (const auto& label : labels) {
     if (label.is_string()) {
-      if (auto stage = StageFromLabel(label.get<std::string>())) {
+      if (auto stage = StageFromAwsLabel(label.get<std::string>())) {
         stages.push_back(*stage);
       }
     }
@@ -99,7 +101,7 @@ Result<SecretValue> ValueFrom(json& entry, std::string_view name) {
                    "secret '" + std::string(name) + "' has no value in this version");
 }
 
-// The whole value (no field extracted) of one GetSecretValue / BatchGetSecretValue entry.
+// The secret of one GetSecretValue / BatchGetSecretValue entry.
 Result<Secret> SecretFrom(json& entry, std::string_view name) {
   Secret secret;
   secret.name = std::string(name);
@@ -110,42 +112,9 @@ Result<Secret> SecretFrom(json& entry, std::string_view name) {
   return secret;
 }
 
-// `secret` narrowed to `field` (empty: unchanged).
-Result<Secret> WithField(Secret secret, std::string_view field) {
-  if (!field.empty()) {
-    LOCKSMITH_ASSIGN_OR_RETURN(secret.value, ExtractJsonField(secret.value, field));
-  }
-  return secret;
-}
-
 std::string Quoted(std::string_view name) { return "'" + std::string(name) + "'"; }
 
 }  // namespace
-
-std::optional<Stage> StageFromLabel(std::string_view label) {
-  if (label == "AWSCURRENT") {
-    return Stage::kCurrent;
-  }
-  if (label == "AWSPREVIOUS") {
-    return Stage::kPrevious;
-  }
-  if (label == "AWSPENDING") {
-    return Stage::kPending;
-  }
-  return std::nullopt;
-}
-
-std::string_view LabelForStage(Stage stage) {
-  switch (stage) {
-    case Stage::kCurrent:
-      return "AWSCURRENT";
-    case Stage::kPrevious:
-      return "AWSPREVIOUS";
-    case Stage::kPending:
-      return "AWSPENDING";
-  }
-  return "AWSCURRENT";
-}
 
 AwsCredentialSourcePtr MakeDefaultCredentialChain(const EnvLookup& env, const AwsSharedFiles& files,
                                                   const std::string& region, HttpClient& metadata,
@@ -177,17 +146,16 @@ Result<std::unique_ptr<AwsProviderImpl>> AwsProviderImpl::Create(AwsOptions opti
   provider->random_ = &random;
   provider->http_ = std::move(http);
   provider->metadata_http_ = std::move(metadata_http);
-  provider->versions_ = std::make_unique<AwsVersionCache>(
+  provider->versions_ = std::make_unique<VersionCache>(
       provider->options_.cached_versions_per_secret, provider->options_.cached_secrets);
   provider->credentials_ = std::make_unique<RefreshingCredentials>(
       std::move(source), clock, provider->options_.credential_refresh_window);
   SecretsManagerClient::Options client_options;
   client_options.endpoint = endpoint;
   client_options.region = provider->options_.region;
-  client_options.max_attempts = provider->options_.max_attempts;
   client_options.timeout = provider->options_.timeout;
-  provider->client_ = std::make_unique<SecretsManagerClient>(
-      client_options, *provider->http_, *provider->credentials_, clock, random);
+  provider->client_ = std::make_unique<SecretsManagerClient>(client_options, *provider->http_,
+                                                             *provider->credentials_, clock);
   return provider;
 }
 
@@ -211,13 +179,22 @@ Result<Secret> AwsProviderImpl::Fetch(const std::string& name, const VersionSele
   if (!selector.version_id.empty()) {
     body["VersionId"] = selector.version_id;
   } else {
-    body["VersionStage"] = std::string(LabelForStage(selector.stage));
+    body["VersionStage"] = std::string(AwsStageLabel(selector.stage));
   }
   LOCKSMITH_ASSIGN_OR_RETURN(
       AwsReply reply, client_->Call("GetSecretValue", body.dump(), "reading " + Quoted(name)));
   LOCKSMITH_ASSIGN_OR_RETURN(Secret secret, SecretFrom(reply.json, name));
-  versions_->Store(secret);
+  versions_->Store(name, secret.version, secret.value);
   return secret;
+}
+
+std::optional<Secret> AwsProviderImpl::Cached(const std::string& name,
+                                              std::string_view version_id) {
+  auto held = versions_->Find(name, version_id);
+  if (!held) {
+    return std::nullopt;
+  }
+  return Secret{name, std::move(held->version), std::move(held->value)};
 }
 
 Result<std::optional<Secret>> AwsProviderImpl::GetByDescribe(const std::string& name, Stage stage) {
@@ -253,12 +230,12 @@ Result<std::optional<Secret>> AwsProviderImpl::GetByDescribe(const std::string& 
   }
   if (target == nullptr) {
     return MakeError(ErrorCode::kNotFound, "secret " + Quoted(name) + " has no version at stage " +
-                                               std::string(LabelForStage(stage)));
+                                               std::string(AwsStageLabel(stage)));
   }
-  if (auto cached = versions_->Find(name, target->version_id)) {
+  if (auto cached = Cached(name, target->version_id)) {
     // Same value; the labels are DescribeSecret's (newer), the creation date the version's own.
     cached->version.stages = target->stages;
-    versions_->Store(*cached);
+    versions_->Store(name, cached->version, cached->value);
     return cached;
   }
   // Labels may move between the two calls: read the version id Describe named, so the value
@@ -267,21 +244,21 @@ Result<std::optional<Secret>> AwsProviderImpl::GetByDescribe(const std::string& 
   return std::optional<Secret>(std::move(secret));
 }
 
-Result<Secret> AwsProviderImpl::Get(std::string_view name, const VersionSelector& selector) {
-  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
+Result<Secret> AwsProviderImpl::Get(std::string_view name_in, const VersionSelector& selector) {
+  LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name_in));
+  const std::string name(name_in);
   if (!selector.version_id.empty()) {
-    if (auto cached = versions_->Find(ref.name, selector.version_id)) {
-      return WithField(std::move(*cached), ref.field);  // version ids are immutable
+    if (auto cached = Cached(name, selector.version_id)) {
+      return std::move(*cached);  // version ids are immutable
     }
-  } else if (!describe_denied_.load() && versions_->Contains(ref.name)) {
+  } else if (!describe_denied_.load() && versions_->Contains(name)) {
     LOCKSMITH_ASSIGN_OR_RETURN(std::optional<Secret> described,
-                               GetByDescribe(ref.name, selector.stage));
+                               GetByDescribe(name, selector.stage));
     if (described) {
-      return WithField(std::move(*described), ref.field);
+      return std::move(*described);
     }
   }
-  LOCKSMITH_ASSIGN_OR_RETURN(Secret secret, Fetch(ref.name, selector));
-  return WithField(std::move(secret), ref.field);
+  return Fetch(name, selector);
 }
 
 Result<SecretDescription> AwsProviderImpl::Describe(std::string_view name) {
@@ -290,13 +267,13 @@ Result<SecretDescription> AwsProviderImpl::Describe(std::string_view name) {
 }
 
 Result<SecretDescription> AwsProviderImpl::DescribeSecret(std::string_view name, bool& deleted) {
-  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
-  json body = {{"SecretId", SecretId(ref.name)}};
+  LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name));
+  json body = {{"SecretId", SecretId(name)}};
   LOCKSMITH_ASSIGN_OR_RETURN(
       AwsReply reply, client_->Call("DescribeSecret", body.dump(), "describing " + Quoted(name)));
   deleted = reply.json.contains("DeletedDate") && !reply.json["DeletedDate"].is_null();
   SecretDescription description;
-  description.name = ref.name;
+  description.name = std::string(name);
   if (reply.json.contains("LastRotatedDate")) {
     description.last_rotated = EpochSeconds(reply.json["LastRotatedDate"]);
   }
@@ -366,7 +343,7 @@ Result<std::vector<std::string>> AwsProviderImpl::List(std::string_view prefix) 
 
 Result<VersionInfo> AwsProviderImpl::Put(std::string_view name, const SecretValue& value,
                                          Stage stage) {
-  LOCKSMITH_RETURN_IF_ERROR(ValidateSecretName(name));
+  LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name));
   if (stage == Stage::kPrevious) {
     return MakeError(ErrorCode::kInvalidArgument, "a new version cannot be put as previous");
   }
@@ -387,7 +364,7 @@ Result<VersionInfo> AwsProviderImpl::Put(std::string_view name, const SecretValu
   LOCKSMITH_ASSIGN_OR_RETURN(std::string token, NewRequestToken());
   json body = {{"SecretId", SecretId(name)},
                {"ClientRequestToken", token},
-               {"VersionStages", json::array({std::string(LabelForStage(stage))})}};
+               {"VersionStages", json::array({std::string(AwsStageLabel(stage))})}};
   value_fields(body);
   auto reply = client_->Call("PutSecretValue", dump(body), what);
   if (!reply.ok() && reply.error().code == ErrorCode::kNotFound) {
@@ -407,7 +384,7 @@ Result<VersionInfo> AwsProviderImpl::Put(std::string_view name, const SecretValu
     }
     body = {{"SecretId", SecretId(name)},
             {"ClientRequestToken", token},
-            {"VersionStages", json::array({std::string(LabelForStage(stage))})}};
+            {"VersionStages", json::array({std::string(AwsStageLabel(stage))})}};
     value_fields(body);
     reply = client_->Call("PutSecretValue", dump(body), what);
   }
@@ -441,7 +418,7 @@ Result<void> AwsProviderImpl::PromoteToCurrent(std::string_view name, std::strin
   const std::string what = "promoting a version of " + Quoted(name);
   if (old_current != version_id) {
     json body = {{"SecretId", SecretId(name)},
-                 {"VersionStage", "AWSCURRENT"},
+                 {"VersionStage", std::string(AwsStageLabel(Stage::kCurrent))},
                  {"MoveToVersionId", std::string(version_id)}};
     if (!old_current.empty()) {
       body["RemoveFromVersionId"] = old_current;
@@ -451,7 +428,7 @@ Result<void> AwsProviderImpl::PromoteToCurrent(std::string_view name, std::strin
   }
   if (was_pending) {
     json body = {{"SecretId", SecretId(name)},
-                 {"VersionStage", "AWSPENDING"},
+                 {"VersionStage", std::string(AwsStageLabel(Stage::kPending))},
                  {"RemoveFromVersionId", std::string(version_id)}};
     LOCKSMITH_ASSIGN_OR_RETURN(AwsReply cleared,
                                client_->Call("UpdateSecretVersionStage", body.dump(), what));
@@ -466,7 +443,7 @@ Result<AwsBatchResult> AwsProviderImpl::GetBatch(const std::vector<std::string>&
     std::map<std::string, std::string> by_id;
     json ids = json::array();
     for (std::size_t i = start; i < std::min(names.size(), start + kBatchSize); ++i) {
-      auto valid = ValidateSecretName(names[i]);
+      auto valid = ValidateLogicalName(names[i]);
       if (!valid.ok()) {
         result.errors.emplace_back(names[i], std::move(valid).error());
         continue;
@@ -502,7 +479,7 @@ Result<AwsBatchResult> AwsProviderImpl::GetBatch(const std::vector<std::string>&
         auto secret = SecretFrom(entry, name);
         if (secret.ok()) {
           seen.insert(name);
-          versions_->Store(*secret);
+          versions_->Store(name, secret->version, secret->value);
           result.secrets.push_back(std::move(secret).value());
         } else {
           result.errors.emplace_back(name, std::move(secret).error());

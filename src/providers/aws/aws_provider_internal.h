@@ -9,10 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/version_cache.h"
 #include "locksmith/aws_provider.h"
 #include "providers/aws/aws_client.h"
 #include "providers/aws/aws_credentials.h"
-#include "providers/aws/aws_version_cache.h"
 #include "transport/http_client.h"
 
 namespace locksmith::internal {
@@ -47,7 +47,7 @@ class AwsProviderImpl : public AwsSecretsManagerProvider {
   Result<StatusDetailList> StatusDetails() override;
 
   RefreshingCredentials& credentials() { return *credentials_; }
-  AwsVersionCache& version_cache() { return *versions_; }
+  VersionCache& version_cache() { return *versions_; }
 
  private:
   AwsProviderImpl() = default;
@@ -55,6 +55,8 @@ class AwsProviderImpl : public AwsSecretsManagerProvider {
   Result<std::string> NewRequestToken();
   // GetSecretValue by `selector`; the whole value, stored in versions_.
   Result<Secret> Fetch(const std::string& name, const VersionSelector& selector);
+  // Version `version_id` of `name` from versions_, if held.
+  std::optional<Secret> Cached(const std::string& name, std::string_view version_id);
   // Where `stage` points now, through DescribeSecret, served from versions_ when cached. Empty
   // when DescribeSecret is denied or the secret is marked for deletion (the caller reads by stage
   // instead).
@@ -69,15 +71,12 @@ class AwsProviderImpl : public AwsSecretsManagerProvider {
   HttpClientPtr metadata_http_;
   std::unique_ptr<RefreshingCredentials> credentials_;
   std::unique_ptr<SecretsManagerClient> client_;
-  std::unique_ptr<AwsVersionCache> versions_;
+  // Values per version id (immutable in Secrets Manager), keyed by logical name.
+  std::unique_ptr<VersionCache> versions_;
   // Set once DescribeSecret or BatchGetSecretValue is refused (AccessDenied): the policy will not
   // change under us, so stop asking (reads by stage, one GetSecretValue per name).
   std::atomic<bool> describe_denied_{false};
   std::atomic<bool> batch_denied_{false};
 };
-
-// "AWSCURRENT" -> kCurrent etc.; nullopt for custom labels.
-std::optional<Stage> StageFromLabel(std::string_view label);
-std::string_view LabelForStage(Stage stage);
 
 }  // namespace locksmith::internal

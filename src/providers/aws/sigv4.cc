@@ -8,20 +8,13 @@
 #include <map>
 
 #include "core/crypto.h"
+#include "core/strings.h"
 #include "transport/http_client.h"
 
 namespace locksmith::internal {
 namespace {
 
 constexpr char kAlgorithm[] = "AWS4-HMAC-SHA256";
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
 
 // Trims and collapses runs of spaces and tabs into one space.
 std::string CanonicalHeaderValue(std::string_view value) {
@@ -207,7 +200,7 @@ CanonicalRequest BuildCanonicalRequest(const SigV4Request& request, bool normali
   // Lower-cased name -> values in order of appearance.
   std::map<std::string, std::vector<std::string>> headers;
   for (const auto& [name, value] : request.headers) {
-    headers[Lower(name)].push_back(CanonicalHeaderValue(value));
+    headers[ToLower(name)].push_back(CanonicalHeaderValue(value));
   }
   CanonicalRequest out;
   out.text = request.method;

@@ -1,7 +1,5 @@
 #include "providers/vault/vault_api.h"
 
-#include <cstdio>
-
 namespace locksmith::internal {
 
 void WipeJson(nlohmann::json& json) {
@@ -159,56 +157,6 @@ Error VaultError(const VaultReply& reply, std::string_view what,
   }
   message += ")";
   return MakeError(code, std::move(message));
-}
-
-std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view text) {
-  int year = 0;
-  unsigned month = 0;
-  unsigned day = 0;
-  int hour = 0;
-  int minute = 0;
-  int second = 0;
-  int consumed = 0;
-  std::string owned(text);
-  if (std::sscanf(owned.c_str(), "%4d-%2u-%2uT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
-                  &second, &consumed) != 6) {
-    return std::nullopt;
-  }
-  std::string_view rest = text.substr(static_cast<std::size_t>(consumed));
-  std::chrono::nanoseconds fraction{0};
-  if (!rest.empty() && rest.front() == '.') {
-    rest.remove_prefix(1);
-    std::int64_t digits = 0;
-    int count = 0;
-    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') {
-      if (count < 9) {
-        digits = digits * 10 + (rest.front() - '0');
-        ++count;
-      }
-      rest.remove_prefix(1);
-    }
-    for (; count < 9; ++count) {
-      digits *= 10;
-    }
-    fraction = std::chrono::nanoseconds(digits);
-  }
-  std::chrono::minutes offset{0};
-  if (rest == "Z" || rest == "z") {
-  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
-    int oh = (rest[1] - '0') * 10 + (rest[2] - '0');
-    int om = (rest[4] - '0') * 10 + (rest[5] - '0');
-    offset = std::chrono::minutes(oh * 60 + om) * (rest[0] == '-' ? -1 : 1);
-  } else {
-    return std::nullopt;
-  }
-  std::chrono::year_month_day ymd{std::chrono::year(year), std::chrono::month(month),
-                                  std::chrono::day(day)};
-  if (!ymd.ok()) {
-    return std::nullopt;
-  }
-  auto tp = std::chrono::sys_days(ymd) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
-            std::chrono::seconds(second) + fraction - offset;
-  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(tp);
 }
 
 }  // namespace locksmith::internal

@@ -53,7 +53,4 @@ class VaultApi {
 Error VaultError(const VaultReply& reply, std::string_view what,
                  const std::vector<std::string_view>& scrub = {});
 
-// "2018-03-22T02:24:06.945319214Z" (RFC 3339, any fraction, Z or an offset); nullopt if not.
-std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view text);
-
 }  // namespace locksmith::internal

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <map>
 
+#include "core/logical_name.h"
+#include "core/time_format.h"
 #include "locksmith/duration.h"
 #include "locksmith/log.h"
 #include "locksmith/naming.h"
@@ -261,13 +263,15 @@ Result<VaultProvider::Read> VaultProvider::ReadVersion(std::string_view name,
 Result<VaultProvider::Read> VaultProvider::ReadVersionCached(std::string_view name,
                                                              const std::string& path,
                                                              std::int64_t version) {
-  if (auto held = versions_.Find(path, version)) {
+  if (auto held = versions_.Find(path, std::to_string(version))) {
     Read read;
-    read.version = held->version;
-    read.created = held->created;
+    read.version = version;
+    read.created = held->version.created;
     read.live = true;
-    read.data = std::move(held->data);
-    return read;
+    read.data = nlohmann::json::parse(held->value.RevealUnsafe(), nullptr, false);
+    if (read.data.is_object()) {
+      return read;
+    }
   }
   LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersion(name, path, version));
   Remember(path, read);
@@ -278,7 +282,11 @@ void VaultProvider::Remember(const std::string& path, const Read& read) {
   if (!read.live || !read.data.is_object() || metadata_denied_.load()) {
     return;
   }
-  versions_.Store(path, VaultVersionCache::Entry{read.version, read.created, read.data});
+  // Held as the data map's JSON text in a SecretValue, so whatever leaves the cache is wiped.
+  std::string text = read.data.dump();
+  SecretValue value(text);
+  WipeString(text);
+  versions_.Store(path, VersionInfo{std::to_string(read.version), {}, read.created}, value);
 }
 
 Result<VaultProvider::Read> VaultProvider::ReadLiveBelow(std::string_view name,
@@ -350,9 +358,8 @@ Result<std::optional<VaultProvider::Versions>> VaultProvider::ReadMetadata(
   return std::optional<Versions>(std::move(versions));
 }
 
-Result<Secret> VaultProvider::MakeSecret(std::string_view name, std::string_view field, Read& read,
-                                         Stage stage) {
-  std::string_view key = field.empty() ? std::string_view(options_.default_field) : field;
+Result<Secret> VaultProvider::MakeSecret(std::string_view name, Read& read, Stage stage) {
+  const std::string& key = options_.default_field;
   Secret secret;
   secret.name = std::string(name);
   secret.version.version_id = std::to_string(read.version);
@@ -369,10 +376,6 @@ Result<Secret> VaultProvider::MakeSecret(std::string_view name, std::string_view
     }
     return secret;
   }
-  if (!field.empty()) {
-    return MakeError(ErrorCode::kNotFound,
-                     "secret " + Quoted(name) + " has no field " + Quoted(field) + " in Vault");
-  }
   // No "value" field: the whole map, as a JSON object, so "name#field" works in the runtime.
   std::string text = read.data.dump();
   secret.value = SecretValue(text);
@@ -381,25 +384,24 @@ Result<Secret> VaultProvider::MakeSecret(std::string_view name, std::string_view
 }
 
 Result<Secret> VaultProvider::Get(std::string_view name, const VersionSelector& selector) {
-  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
-  std::string path = JoinSecretPath(mount_.prefix, ref.name);
+  LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name));
+  std::string path = JoinSecretPath(mount_.prefix, name);
   if (!selector.version_id.empty()) {
     LOCKSMITH_ASSIGN_OR_RETURN(std::int64_t n, ParseVersionId(selector.version_id));
-    LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersion(ref.name, path, n));
+    LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersion(name, path, n));
     if (!read.live) {
       return MakeError(ErrorCode::kNotFound, "version " + std::to_string(n) + " of secret " +
-                                                 Quoted(ref.name) + " is deleted or destroyed");
+                                                 Quoted(name) + " is deleted or destroyed");
     }
-    LOCKSMITH_ASSIGN_OR_RETURN(Secret secret,
-                               MakeSecret(ref.name, ref.field, read, Stage::kCurrent));
+    LOCKSMITH_ASSIGN_OR_RETURN(Secret secret, MakeSecret(name, read, Stage::kCurrent));
     secret.version.stages.clear();  // which stage it holds is not known without more calls
     return secret;
   }
   switch (selector.stage) {
     case Stage::kCurrent: {
-      if (versions_.Holds(path)) {
+      if (versions_.Contains(path)) {
         // Version-aware refresh: ask which version is current, read it only if not held.
-        auto versions = ReadMetadata(ref.name, path);
+        auto versions = ReadMetadata(name, path);
         if (!versions.ok()) {
           if (versions.error().code == ErrorCode::kNotFound) {
             versions_.Forget(path);
@@ -410,57 +412,57 @@ Result<Secret> VaultProvider::Get(std::string_view name, const VersionSelector& 
           auto current = (*versions)->LatestLive();
           if (!current) {
             versions_.Forget(path);
-            return MakeError(ErrorCode::kNotFound, "secret " + Quoted(ref.name) +
+            return MakeError(ErrorCode::kNotFound, "secret " + Quoted(name) +
                                                        " has no live version (all deleted or "
                                                        "destroyed)");
           }
-          LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersionCached(ref.name, path, *current));
+          LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersionCached(name, path, *current));
           if (read.live) {
-            return MakeSecret(ref.name, ref.field, read, Stage::kCurrent);
+            return MakeSecret(name, read, Stage::kCurrent);
           }
           // Deleted between the two calls: read the latest live one as below.
         }
       }
-      LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadLatestLive(ref.name, path));
+      LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadLatestLive(name, path));
       Remember(path, read);
-      return MakeSecret(ref.name, ref.field, read, Stage::kCurrent);
+      return MakeSecret(name, read, Stage::kCurrent);
     }
     case Stage::kPrevious: {
-      LOCKSMITH_ASSIGN_OR_RETURN(auto versions, ReadMetadata(ref.name, path));
+      LOCKSMITH_ASSIGN_OR_RETURN(auto versions, ReadMetadata(name, path));
       if (versions.has_value()) {
         auto current = versions->LatestLive();
         auto previous = current ? versions->LatestLive(*current) : std::nullopt;
         if (!previous) {
           return MakeError(ErrorCode::kNotFound,
-                           "secret " + Quoted(ref.name) + " has no previous version");
+                           "secret " + Quoted(name) + " has no previous version");
         }
-        LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersionCached(ref.name, path, *previous));
-        return MakeSecret(ref.name, ref.field, read, Stage::kPrevious);
+        LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersionCached(name, path, *previous));
+        return MakeSecret(name, read, Stage::kPrevious);
       }
-      LOCKSMITH_ASSIGN_OR_RETURN(Read current, ReadLatestLive(ref.name, path));
-      auto read = ReadLiveBelow(ref.name, path, current.version);
+      LOCKSMITH_ASSIGN_OR_RETURN(Read current, ReadLatestLive(name, path));
+      auto read = ReadLiveBelow(name, path, current.version);
       if (!read.ok()) {
         if (read.error().code == ErrorCode::kNotFound) {
           return MakeError(ErrorCode::kNotFound,
-                           "secret " + Quoted(ref.name) + " has no previous version");
+                           "secret " + Quoted(name) + " has no previous version");
         }
         return std::move(read).error();
       }
-      return MakeSecret(ref.name, ref.field, *read, Stage::kPrevious);
+      return MakeSecret(name, *read, Stage::kPrevious);
     }
     case Stage::kPending:
       break;
   }
   return MakeError(ErrorCode::kNotFound,
-                   "Vault KV v2 has no pending stage (secret " + Quoted(ref.name) + ")");
+                   "Vault KV v2 has no pending stage (secret " + Quoted(name) + ")");
 }
 
 Result<SecretDescription> VaultProvider::Describe(std::string_view name) {
-  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
-  std::string path = JoinSecretPath(mount_.prefix, ref.name);
+  LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name));
+  std::string path = JoinSecretPath(mount_.prefix, name);
   SecretDescription out;
-  out.name = ref.name;
-  LOCKSMITH_ASSIGN_OR_RETURN(auto versions, ReadMetadata(ref.name, path));
+  out.name = std::string(name);
+  LOCKSMITH_ASSIGN_OR_RETURN(auto versions, ReadMetadata(name, path));
   if (versions.has_value()) {
     auto current = versions->LatestLive();
     auto previous = current ? versions->LatestLive(*current) : std::nullopt;
@@ -479,10 +481,10 @@ Result<SecretDescription> VaultProvider::Describe(std::string_view name) {
     return out;
   }
   // Least privilege: only the data path is readable.
-  LOCKSMITH_ASSIGN_OR_RETURN(Read current, ReadLatestLive(ref.name, path));
+  LOCKSMITH_ASSIGN_OR_RETURN(Read current, ReadLatestLive(name, path));
   out.versions.push_back({std::to_string(current.version), {Stage::kCurrent}, current.created});
   out.last_rotated = current.created;
-  auto previous = ReadLiveBelow(ref.name, path, current.version);
+  auto previous = ReadLiveBelow(name, path, current.version);
   if (previous.ok()) {
     out.versions.push_back(
         {std::to_string(previous->version), {Stage::kPrevious}, previous->created});
@@ -545,15 +547,15 @@ Result<VersionInfo> VaultProvider::Put(std::string_view name, const SecretValue&
   if (stage != Stage::kCurrent) {
     return MakeError(ErrorCode::kInvalidArgument, "only the current stage can be written");
   }
-  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
-  std::string path = JoinSecretPath(mount_.prefix, ref.name);
-  std::string field = ref.field.empty() ? options_.default_field : ref.field;
+  LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name));
+  std::string path = JoinSecretPath(mount_.prefix, name);
+  const std::string& field = options_.default_field;
 
   // Check-and-set against the version seen, so two writers cannot overwrite each other; other
   // fields of the map are kept.
   std::int64_t cas = 0;
   nlohmann::json data = nlohmann::json::object();
-  auto latest = ReadVersion(ref.name, path, 0);
+  auto latest = ReadVersion(name, path, 0);
   if (latest.ok()) {
     cas = latest->version;
     if (latest->live && latest->data.is_object()) {
@@ -567,7 +569,7 @@ Result<VersionInfo> VaultProvider::Put(std::string_view name, const SecretValue&
   std::string text = body.dump();
   WipeJson(body);
   LOCKSMITH_ASSIGN_OR_RETURN(VaultReply reply, Call("POST", DataPath(path), std::move(text)));
-  std::string what = "writing " + Quoted(ref.name);
+  std::string what = "writing " + Quoted(name);
   if (reply.status != 200) {
     return VaultError(reply, what, {value.RevealUnsafe()});
   }
@@ -583,17 +585,17 @@ Result<VersionInfo> VaultProvider::Put(std::string_view name, const SecretValue&
 }
 
 Result<void> VaultProvider::PromoteToCurrent(std::string_view name, std::string_view version_id) {
-  LOCKSMITH_ASSIGN_OR_RETURN(SecretRef ref, ParseSecretRef(name));
+  LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name));
   LOCKSMITH_ASSIGN_OR_RETURN(std::int64_t n, ParseVersionId(version_id));
-  std::string path = JoinSecretPath(mount_.prefix, ref.name);
-  LOCKSMITH_ASSIGN_OR_RETURN(Read latest, ReadVersion(ref.name, path, 0));
+  std::string path = JoinSecretPath(mount_.prefix, name);
+  LOCKSMITH_ASSIGN_OR_RETURN(Read latest, ReadVersion(name, path, 0));
   if (latest.live && latest.version == n) {
     return OkResult();
   }
-  LOCKSMITH_ASSIGN_OR_RETURN(Read target, ReadVersion(ref.name, path, n));
+  LOCKSMITH_ASSIGN_OR_RETURN(Read target, ReadVersion(name, path, n));
   if (!target.live) {
     return MakeError(ErrorCode::kNotFound, "version " + std::to_string(n) + " of secret " +
-                                               Quoted(ref.name) + " is deleted or destroyed");
+                                               Quoted(name) + " is deleted or destroyed");
   }
   // As `vault kv rollback`: the old version's data becomes a new latest version.
   nlohmann::json body = {{"data", std::move(target.data)}, {"options", {{"cas", latest.version}}}};
@@ -601,7 +603,7 @@ Result<void> VaultProvider::PromoteToCurrent(std::string_view name, std::string_
   WipeJson(body);
   LOCKSMITH_ASSIGN_OR_RETURN(VaultReply reply, Call("POST", DataPath(path), std::move(text)));
   if (reply.status != 200) {
-    return VaultError(reply, "promoting version " + std::to_string(n) + " of " + Quoted(ref.name));
+    return VaultError(reply, "promoting version " + std::to_string(n) + " of " + Quoted(name));
   }
   return OkResult();
 }

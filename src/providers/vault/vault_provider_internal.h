@@ -7,10 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/version_cache.h"
 #include "locksmith/vault_provider.h"
 #include "providers/vault/vault_api.h"
 #include "providers/vault/vault_auth.h"
-#include "providers/vault/vault_version_cache.h"
 #include "transport/http_client.h"
 
 namespace locksmith::internal {
@@ -24,6 +24,9 @@ Result<VaultMountPath> ParseVaultMountPath(std::string_view mount_path);
 
 class VaultProvider : public Provider {
  public:
+  static constexpr std::size_t kCachedVersionsPerPath = 3;
+  static constexpr std::size_t kCachedPaths = 4096;
+
   // `http` is owned. Logs in before returning.
   static Result<std::unique_ptr<VaultProvider>> Create(VaultOptions options, HttpClientPtr http,
                                                        Clock& clock, Random& random);
@@ -70,7 +73,8 @@ class VaultProvider : public Provider {
   void Remember(const std::string& path, const Read& read);
   // nullopt when the policy does not allow metadata (403), remembered from then on.
   Result<std::optional<Versions>> ReadMetadata(std::string_view name, const std::string& path);
-  Result<Secret> MakeSecret(std::string_view name, std::string_view field, Read& read, Stage stage);
+  // The default field of `read`'s map, or the whole map as JSON when it has no such field.
+  Result<Secret> MakeSecret(std::string_view name, Read& read, Stage stage);
   Result<void> ListInto(const std::string& folder, std::string_view prefix,
                         std::vector<std::string>& out, int depth);
 
@@ -80,7 +84,9 @@ class VaultProvider : public Provider {
   std::unique_ptr<VaultApi> api_;
   std::unique_ptr<VaultAuth> auth_;
   std::atomic<bool> metadata_denied_{false};
-  VaultVersionCache versions_;
+  // The KV data of versions already read (as JSON text), per secret path: the version-aware
+  // refresh of docs/vault.md. Deletion is not cached: the metadata says which versions are live.
+  VersionCache versions_{kCachedVersionsPerPath, kCachedPaths};
 };
 
 Result<ProviderPtr> CreateVaultProvider(VaultOptions options, HttpClientPtr http, Clock& clock,

@@ -9,6 +9,7 @@
 
 #include "locksmith/testing/matchers.h"
 #include "providers/aws/aws_client.h"
+#include "support/source_path.h"
 
 namespace locksmith::internal {
 namespace {
@@ -16,12 +17,7 @@ namespace {
 using ::locksmith::testing::IsOk;
 
 std::string ScriptPath() {
-#ifdef AWS_BOTOCORE_SIGN
-  return AWS_BOTOCORE_SIGN;
-#else
-  std::string here = __FILE__;
-  return here.substr(0, here.rfind('/')) + "/aws_botocore_sign.py";
-#endif
+  return testing::SourcePath("tests/providers/aws/aws_botocore_sign.py");
 }
 
 // Runs the script; null JSON if python3 or botocore is missing.

@@ -176,21 +176,6 @@ TEST_F(AwsCachingTest, PendingPromotedElsewhereIsSeenThroughDescribe) {
   EXPECT_TRUE(reader->Get("k", VersionSelector::AtStage(Stage::kPrevious))->value.Equals("two"));
 }
 
-TEST_F(AwsCachingTest, FieldsShareTheCachedValue) {
-  auto writer = Make(Options());
-  ASSERT_THAT(
-      writer->Put("database", SecretValue(R"({"password":"pw","user":"app"})"), Stage::kCurrent),
-      IsOk());
-  auto reader = Make(Options());
-  ResetStats();
-  EXPECT_TRUE(reader->Get("database#password", VersionSelector::Current())->value.Equals("pw"));
-  EXPECT_TRUE(reader->Get("database#user", VersionSelector::Current())->value.Equals("app"));
-  EXPECT_TRUE(reader->Get("database", VersionSelector::Current())
-                  ->value.Equals(R"({"password":"pw","user":"app"})"));
-  EXPECT_EQ(Gets(), 1);
-  EXPECT_EQ(Describes(), 2);
-}
-
 TEST_F(AwsCachingTest, VersionsPerSecretAreBounded) {
   auto writer = Make(Options());
   auto reader = Make(Options());
@@ -202,7 +187,7 @@ TEST_F(AwsCachingTest, VersionsPerSecretAreBounded) {
     ASSERT_TRUE(
         reader->Get("k", VersionSelector::Current())->value.Equals("value-" + std::to_string(i)));
   }
-  EXPECT_EQ(reader->version_cache().VersionCountForTest("k"), 3u);
+  EXPECT_EQ(reader->version_cache().VersionCount("k"), 3u);
   ResetStats();
   // The oldest was dropped: read again by id; the newest is still cached.
   EXPECT_TRUE(reader->Get("k", VersionSelector::ById(ids[0]))->value.Equals("value-0"));
@@ -219,8 +204,8 @@ TEST_F(AwsCachingTest, SecretsAreBounded) {
     ASSERT_THAT(writer->Put(name, SecretValue(name), Stage::kCurrent), IsOk());
     ASSERT_THAT(reader->Get(name, VersionSelector::Current()), IsOk());
   }
-  EXPECT_EQ(reader->version_cache().VersionCountForTest("a"), 0u);  // least recently used
-  EXPECT_EQ(reader->version_cache().VersionCountForTest("c"), 1u);
+  EXPECT_EQ(reader->version_cache().VersionCount("a"), 0u);  // least recently used
+  EXPECT_EQ(reader->version_cache().VersionCount("c"), 1u);
 }
 
 TEST_F(AwsCachingTest, CachingCanBeTurnedOff) {
@@ -259,7 +244,7 @@ TEST_F(AwsCachingTest, DescribeFailuresAreReturnedAndTheNextReadWorks) {
   auto provider = Make(Options());
   ASSERT_THAT(provider->Put("k", SecretValue("v"), Stage::kCurrent), IsOk());
   ASSERT_THAT(provider->Get("k", VersionSelector::Current()), IsOk());
-  server_.Fault({{"kind", "throttle"}, {"count", 3}, {"op", "DescribeSecret"}});
+  server_.Fault({{"kind", "throttle"}, {"count", 1}, {"op", "DescribeSecret"}});
   EXPECT_THAT(provider->Get("k", VersionSelector::Current()), HasError(ErrorCode::kThrottled));
   EXPECT_TRUE(provider->Get("k", VersionSelector::Current())->value.Equals("v"));
   // A stage that points nowhere is not found, as GetSecretValue would say.
@@ -273,10 +258,10 @@ TEST_F(AwsCachingTest, DeletedSecretIsNotFoundAndForgotten) {
   ASSERT_THAT(provider->Get("k", VersionSelector::Current()), IsOk());
   // Another prefix's provider would not see it; simulate deletion by reading a name whose
   // cache entry exists but whose secret does not: forget through a NotFound DescribeSecret.
-  provider->version_cache().Store(
-      Secret{"ghost", VersionInfo{"id-1", {Stage::kCurrent}, {}}, SecretValue("boo")});
+  provider->version_cache().Store("ghost", VersionInfo{"id-1", {Stage::kCurrent}, {}},
+                                  SecretValue("boo"));
   EXPECT_THAT(provider->Get("ghost", VersionSelector::Current()), HasError(ErrorCode::kNotFound));
-  EXPECT_EQ(provider->version_cache().VersionCountForTest("ghost"), 0u);
+  EXPECT_EQ(provider->version_cache().VersionCount("ghost"), 0u);
 }
 
 TEST_F(AwsCachingTest, SecretMarkedForDeletionIsNoLongerServedFromTheCache) {
@@ -289,8 +274,7 @@ TEST_F(AwsCachingTest, SecretMarkedForDeletionIsNoLongerServedFromTheCache) {
   internal::SecretsManagerClient::Options client_options;
   client_options.endpoint = server_.url();
   client_options.region = "eu-west-1";
-  internal::SecretsManagerClient client(client_options, **http, provider->credentials(), clock_,
-                                        random_);
+  internal::SecretsManagerClient client(client_options, **http, provider->credentials(), clock_);
   const std::string id = std::string(kPrefix) + "/k";
   ASSERT_THAT(client.Call("DeleteSecret", nlohmann::json({{"SecretId", id}}).dump(), "deleting"),
               IsOk());
@@ -298,7 +282,7 @@ TEST_F(AwsCachingTest, SecretMarkedForDeletionIsNoLongerServedFromTheCache) {
               IsOk());
   EXPECT_THAT(provider->Get("k", VersionSelector::Current()),
               HasError(ErrorCode::kFailedPrecondition));  // the service's InvalidRequestException
-  EXPECT_EQ(provider->version_cache().VersionCountForTest("k"), 0u);
+  EXPECT_EQ(provider->version_cache().VersionCount("k"), 0u);
 }
 
 TEST_F(AwsCachingTest, BatchPreloadFillsTheVersionCache) {
@@ -381,7 +365,7 @@ TEST_F(AwsCachingTest, ConcurrentReadersDuringRotationSeeConsistentVersions) {
   for (const auto& [id, value] : seen) {
     EXPECT_EQ(written[id], value) << id;
   }
-  EXPECT_LE(reader->version_cache().VersionCountForTest("k"), 3u);
+  EXPECT_LE(reader->version_cache().VersionCount("k"), 3u);
   EXPECT_TRUE(reader->Get("k", VersionSelector::Current())->value.Equals("value-4"));
 }
 
@@ -460,6 +444,43 @@ TEST_F(AwsRuntimeTest, RotationByAnotherWriterReachesSubscribersWithoutRestart) 
   EXPECT_EQ(Gets(), 0);
   EXPECT_EQ(clock_.Sleeps().size(), sleeps);
   EXPECT_THAT(seen, ElementsAre("two"));
+}
+
+// The provider makes one attempt per call; the runtime's retry policy decides how many there are.
+TEST_F(AwsRuntimeTest, TransientFaultsAreRetriedByTheRuntime) {
+  auto writer = Make(Options());
+  ASSERT_THAT(writer->Put("k", SecretValue("v"), Stage::kCurrent), IsOk());
+  for (const char* kind : {"throttle", "500", "drop"}) {
+    SCOPED_TRACE(kind);
+    auto manager = Manager(Make(Options()));
+    ResetStats();
+    server_.Fault({{"kind", kind}, {"count", 2}, {"op", "GetSecretValue"}});
+    auto got = manager->Get("k");
+    ASSERT_THAT(got, IsOk());
+    EXPECT_TRUE(got->Equals("v"));
+    EXPECT_EQ(Gets(), 3);  // SecretsManagerOptions::retry.max_attempts, not 3 x 3
+  }
+}
+
+// Fields are read by the runtime out of the one cached value: one GetSecretValue for all three.
+TEST_F(AwsRuntimeTest, FieldsShareOneRead) {
+  auto writer = Make(Options());
+  ASSERT_THAT(
+      writer->Put("database", SecretValue(R"({"password":"pw","user":"app"})"), Stage::kCurrent),
+      IsOk());
+  auto manager = Manager(Make(Options()));
+  ResetStats();
+  auto password = manager->Get("database#password");
+  ASSERT_THAT(password, IsOk());
+  EXPECT_TRUE(password->Equals("pw"));
+  auto user = manager->Get("database#user");
+  ASSERT_THAT(user, IsOk());
+  EXPECT_TRUE(user->Equals("app"));
+  auto whole = manager->Get("database");
+  ASSERT_THAT(whole, IsOk());
+  EXPECT_TRUE(whole->Equals(R"({"password":"pw","user":"app"})"));
+  EXPECT_THAT(manager->Get("database#missing"), HasError(ErrorCode::kNotFound));
+  EXPECT_EQ(Gets(), 1);
 }
 
 }  // namespace

@@ -211,15 +211,6 @@ TEST(AwsRefreshingCredentials, RefreshesBeforeExpiryAndKeepsValidOnesOnFailure) 
   EXPECT_EQ(creds.fetch_count(), 5);
 }
 
-TEST(AwsIso8601, Parses) {
-  auto t = internal::ParseIso8601("2026-01-01T01:00:00Z");
-  ASSERT_TRUE(t.has_value());
-  EXPECT_EQ(std::chrono::system_clock::to_time_t(*t), 1767229200);
-  EXPECT_EQ(internal::ParseIso8601("2026-01-01T01:00:00.123Z"), t);
-  EXPECT_EQ(internal::ParseIso8601("2026-01-01T02:00:00+01:00"), t);
-  EXPECT_FALSE(internal::ParseIso8601("yesterday").has_value());
-}
-
 // ------------------------------------------------------------ network sources
 
 class AwsNetworkCredentialsTest : public ::testing::Test {

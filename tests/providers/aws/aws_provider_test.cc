@@ -180,10 +180,29 @@ TEST_F(AwsProviderTest, BinaryValuesAndFieldsRoundTrip) {
   ASSERT_THAT(provider->Put("database", SecretValue(R"({"password":"pw-1","user":"app"})"),
                             Stage::kCurrent),
               IsOk());
+  auto whole = provider->Get("database", VersionSelector::Current());
+  ASSERT_THAT(whole, IsOk());
+  EXPECT_TRUE(whole->value.Equals(R"({"password":"pw-1","user":"app"})"));
+}
+
+// "name#field" is the runtime's (AwsRuntimeTest.FieldsShareOneRead); a provider refuses it.
+TEST_F(AwsProviderTest, FieldReferencesAreRefused) {
+  auto provider = Make(Options());
+  ASSERT_THAT(provider->Put("database", SecretValue(R"({"password":"pw-1"})"), Stage::kCurrent),
+              IsOk());
+  server_.Control("POST", "/_test/reset-stats");
   auto field = provider->Get("database#password", VersionSelector::Current());
-  ASSERT_THAT(field, IsOk());
-  EXPECT_TRUE(field->value.Equals("pw-1"));
-  EXPECT_THAT(provider->Get("database#missing", VersionSelector::Current()), Not(IsOk()));
+  EXPECT_THAT(field, HasErrorMessage(ErrorCode::kInvalidArgument, "'database#password'"));
+  EXPECT_THAT(field.error().message, Not(HasSubstr("pw-1")));
+  EXPECT_THAT(provider->Describe("database#password"), HasError(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(provider->Put("database#password", SecretValue("x"), Stage::kCurrent),
+              HasError(ErrorCode::kInvalidArgument));
+  auto batch = provider->GetBatch({"database#password"});
+  ASSERT_THAT(batch, IsOk());
+  ASSERT_EQ(batch->errors.size(), 1u);
+  EXPECT_EQ(batch->errors[0].second.code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(server_.OpCount("GetSecretValue"), 0);
+  EXPECT_EQ(server_.OpCount("DescribeSecret"), 0);
 }
 
 TEST_F(AwsProviderTest, NotFoundIsNotRetried) {
@@ -253,22 +272,9 @@ TEST_F(AwsProviderTest, BatchPreloadUsesTwentyPerCall) {
   EXPECT_EQ(batch->errors[1].first, "missing-b");
 }
 
-TEST_F(AwsProviderTest, ThrottlingAndServerErrorsAreRetriedWithBackoff) {
-  auto provider = Make(Options());
-  ASSERT_THAT(provider->Put("k", SecretValue("v"), Stage::kCurrent), IsOk());
-  for (const char* kind : {"throttle", "500", "internal", "malformed", "drop"}) {
-    SCOPED_TRACE(kind);
-    const auto sleeps_before = clock_.Sleeps().size();
-    server_.Fault({{"kind", kind}, {"count", 2}, {"op", "GetSecretValue"}});
-    // A new provider each time: one that has read "k" asks DescribeSecret instead.
-    auto got = Make(Options())->Get("k", VersionSelector::Current());
-    ASSERT_THAT(got, IsOk());
-    EXPECT_TRUE(got->value.Equals("v"));
-    EXPECT_EQ(clock_.Sleeps().size(), sleeps_before + 2);
-  }
-}
-
-TEST_F(AwsProviderTest, PersistentFaultsMapToRetryableErrors) {
+// The provider makes one attempt and maps the failure onto a retryable code; retrying is the
+// runtime's job (AwsRuntimeTest.TransientFaultsAreRetriedByTheRuntime).
+TEST_F(AwsProviderTest, FaultsAreOneRequestAndARetryableError) {
   auto provider = Make(Options());
   ASSERT_THAT(provider->Put("k", SecretValue("v"), Stage::kCurrent), IsOk());
   struct Expect {
@@ -283,21 +289,22 @@ TEST_F(AwsProviderTest, PersistentFaultsMapToRetryableErrors) {
                           Expect{"drop", ErrorCode::kUnavailable, ""}}) {
     SCOPED_TRACE(e.kind);
     server_.Control("POST", "/_test/reset-stats");
-    server_.Fault({{"kind", e.kind}, {"count", 3}, {"op", "GetSecretValue"}});
-    EXPECT_THAT(provider->Get("k", VersionSelector::Current()), HasErrorMessage(e.code, e.text));
-    EXPECT_EQ(server_.OpCount("GetSecretValue"), 3);  // max_attempts
+    server_.Fault({{"kind", e.kind}, {"count", 1}, {"op", "GetSecretValue"}});
+    // A new provider each time: one that has read "k" asks DescribeSecret instead.
+    auto failed = Make(Options())->Get("k", VersionSelector::Current());
+    EXPECT_THAT(failed, HasErrorMessage(e.code, e.text));
+    EXPECT_TRUE(IsRetryable(failed.error().code));
+    EXPECT_EQ(server_.OpCount("GetSecretValue"), 1);
   }
-  // The backoff grows: full jitter over 100, 200 ms caps (FakeRandom picks the middle).
-  auto sleeps = clock_.Sleeps();
-  ASSERT_GE(sleeps.size(), 2u);
-  EXPECT_EQ(sleeps[0], 51ms);
-  EXPECT_EQ(sleeps[1], 101ms);
+  EXPECT_THAT(clock_.Sleeps(), ::testing::IsEmpty());  // no backoff of its own
+  auto got = Make(Options())->Get("k", VersionSelector::Current());
+  ASSERT_THAT(got, IsOk());
+  EXPECT_TRUE(got->value.Equals("v"));
 }
 
 TEST_F(AwsProviderTest, SlowAnswerIsDeadlineExceeded) {
   AwsOptions options = Options();
   options.timeout = 300ms;
-  options.max_attempts = 1;
   auto provider = Make(options);
   ASSERT_THAT(provider->Put("k", SecretValue("v"), Stage::kCurrent), IsOk());
   server_.Fault({{"kind", "slow"}, {"seconds", 1.5}, {"op", "GetSecretValue"}});
@@ -410,7 +417,7 @@ TEST_F(AwsProviderTest, PlantedSecretsNeverLeakIntoErrorsOrLogs) {
   };
   note(provider->Put("k", SecretValue(kPlanted), Stage::kCurrent));
   note(provider->Get("k", VersionSelector::Current()));
-  note(provider->Get("k#field", VersionSelector::Current()));  // not JSON: an error
+  note(provider->Get("k#field", VersionSelector::Current()));  // a field reference: refused
   note(provider->GetBatch({"k", "missing"}));
   for (const char* kind : {"throttle", "500", "internal", "malformed", "drop"}) {
     server_.Fault({{"kind", kind}, {"count", 6}});

@@ -1,6 +1,6 @@
-// Runs tests/servers/aws_server.py (path from the AWS_TEST_SERVER compile definition, else the
-// source tree) through ScriptServer (tests/support/script_server.h), which reads its port and
-// stops it at the end. Control() drives its test endpoints (clock, faults, credentials, stats).
+// Runs tests/servers/aws_server.py (found through SourcePath, tests/support/source_path.h) through
+// ScriptServer (tests/support/script_server.h), which reads its port and stops it at the end.
+// Control() drives its test endpoints (clock, faults, credentials, stats).
 #pragma once
 
 #include <chrono>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "support/script_server.h"
+#include "support/source_path.h"
 #include "transport/curl_http_client.h"
 
 namespace locksmith::testing {
@@ -56,13 +57,7 @@ class AwsTestServer {
   }
 
  private:
-  static std::string Script() {
-#ifdef AWS_TEST_SERVER
-    return AWS_TEST_SERVER;
-#else
-    return ScriptNextTo(__FILE__, "../../servers/aws_server.py");
-#endif
-  }
+  static std::string Script() { return SourcePath("tests/servers/aws_server.py"); }
 
   ScriptServer process_{Script()};
   internal::HttpClientPtr http_;

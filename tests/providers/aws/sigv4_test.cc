@@ -13,6 +13,7 @@
 
 #include "core/crypto.h"
 #include "locksmith/testing/matchers.h"
+#include "support/source_path.h"
 
 namespace locksmith::internal {
 namespace {
@@ -20,15 +21,7 @@ namespace {
 using ::locksmith::testing::HasError;
 using ::locksmith::testing::IsOk;
 
-std::filesystem::path SuiteDir() {
-#ifdef LOCKSMITH_SIGV4_TESTDATA
-  return LOCKSMITH_SIGV4_TESTDATA;
-#else
-  // tests/providers/aws/ -> tests/data/sigv4/v4 (a copy of the suite, with its licence).
-  std::filesystem::path here = __FILE__;
-  return here.parent_path() / "../../data/sigv4/v4";
-#endif
-}
+std::filesystem::path SuiteDir() { return testing::SourcePath("tests/data/sigv4/v4"); }
 
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "core/rotate.h"
+#include "locksmith/naming.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
 #include "locksmith/testing/matchers.h"
@@ -84,18 +85,25 @@ TEST_F(VaultProviderTest, FieldsAndWholeMaps) {
                 {{"data", {{"username", "svc"}, {"password", "pw"}, {"port", 5432}}}});
   auto provider = Make(Options(server_.MakeAppRole("app", "reader", kReaderPolicy)));
   ASSERT_NE(provider, nullptr);
-  auto password = provider->Get("database#password", VersionSelector::Current());
-  ASSERT_THAT(password, IsOk());
-  EXPECT_TRUE(password->value.Equals("pw"));
-  EXPECT_EQ(password->name, "database");
-  auto port = provider->Get("database#port", VersionSelector::Current());
-  ASSERT_THAT(port, IsOk());
-  EXPECT_TRUE(port->value.Equals("5432"));
+  // A map without the default field comes back whole, as JSON.
   auto whole = provider->Get("database", VersionSelector::Current());
   ASSERT_THAT(whole, IsOk());
   EXPECT_THAT(std::string(whole->value.RevealUnsafe()), HasSubstr("\"username\":\"svc\""));
-  EXPECT_THAT(provider->Get("database#nope", VersionSelector::Current()),
-              HasError(ErrorCode::kNotFound));
+  // "name#field" is the runtime's: it reads the field out of that JSON.
+  auto field = provider->Get("database#password", VersionSelector::Current());
+  EXPECT_THAT(field, HasErrorMessage(ErrorCode::kInvalidArgument, "'database#password'"));
+  EXPECT_THAT(field.error().message, Not(HasSubstr("pw")));
+  EXPECT_THAT(provider->Describe("database#password"), HasError(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(provider->Put("database#password", SecretValue("x"), Stage::kCurrent),
+              HasError(ErrorCode::kInvalidArgument));
+  // The runtime's step (SecretsManager::Get("database#password")) on the provider's answer.
+  auto password = ExtractJsonField(whole->value, "password");
+  ASSERT_THAT(password, IsOk());
+  EXPECT_TRUE(password->Equals("pw"));
+  auto port = ExtractJsonField(whole->value, "port");
+  ASSERT_THAT(port, IsOk());
+  EXPECT_TRUE(port->Equals("5432"));
+  EXPECT_THAT(ExtractJsonField(whole->value, "nope"), HasError(ErrorCode::kNotFound));
 }
 
 TEST_F(VaultProviderTest, LeastPrivilegePolicyReadsAndFallsBack) {
@@ -377,7 +385,8 @@ TEST_F(VaultProviderTest, NothingSecretReachesLogsOrErrors) {
   std::vector<std::string> errors;
   auto read = provider->Get("leak-check", VersionSelector::Current());
   ASSERT_THAT(read, IsOk());
-  errors.push_back(provider->Get("leak-check#missing", VersionSelector::Current()).error().message);
+  errors.push_back(
+      provider->Get("leak-check#missing", VersionSelector::Current()).error().message);  // refused
   // Renewal comes back capped by the 1h max TTL, then a re-login.
   clock_.Advance(40min);
   server_.AdvanceClock(40min);
@@ -444,20 +453,6 @@ TEST(VaultHelpersTest, ParseMountPath) {
   EXPECT_THAT(internal::ParseVaultMountPath(""), HasError(ErrorCode::kInvalidArgument));
   EXPECT_THAT(internal::ParseVaultMountPath("a//b"), HasError(ErrorCode::kInvalidArgument));
   EXPECT_THAT(internal::ParseVaultMountPath("a/../b"), HasError(ErrorCode::kInvalidArgument));
-}
-
-TEST(VaultHelpersTest, ParseRfc3339) {
-  auto t = internal::ParseRfc3339("2018-03-22T02:24:06.945319214Z");
-  ASSERT_TRUE(t.has_value());
-  auto expected = std::chrono::sys_days(std::chrono::year(2018) / 3 / 22) + 2h + 24min + 6s +
-                  std::chrono::microseconds(945319);
-  EXPECT_EQ(std::chrono::time_point_cast<std::chrono::microseconds>(*t), expected);
-  auto offset = internal::ParseRfc3339("2018-03-22T04:24:06+02:00");
-  ASSERT_TRUE(offset.has_value());
-  EXPECT_EQ(*offset, std::chrono::sys_days(std::chrono::year(2018) / 3 / 22) + 2h + 24min + 6s);
-  EXPECT_FALSE(internal::ParseRfc3339("").has_value());
-  EXPECT_FALSE(internal::ParseRfc3339("2018-13-40T00:00:00Z").has_value());
-  EXPECT_FALSE(internal::ParseRfc3339("2018-03-22T02:24:06").has_value());
 }
 
 TEST(VaultHelpersTest, ErrorMapping) {

@@ -1,4 +1,4 @@
-// Runs tests/servers/vault_server.py (path from the VAULT_TEST_SERVER compile definition, else
+// Runs tests/servers/vault_server.py (found through SourcePath, tests/support/source_path.h)
 // the source tree) through ScriptServer (tests/support/script_server.h), which reads its port and
 // stops it at the end. Admin() talks to it with the root token for setup and test controls.
 #pragma once
@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "support/script_server.h"
+#include "support/source_path.h"
 #include "transport/curl_http_client.h"
 
 namespace locksmith::testing {
@@ -74,13 +75,7 @@ class VaultTestServer {
   }
 
  private:
-  static std::string Script() {
-#ifdef VAULT_TEST_SERVER
-    return VAULT_TEST_SERVER;
-#else
-    return ScriptNextTo(__FILE__, "../../servers/vault_server.py");
-#endif
-  }
+  static std::string Script() { return SourcePath("tests/servers/vault_server.py"); }
 
   ScriptServer process_{Script()};
   internal::HttpClientPtr http_;

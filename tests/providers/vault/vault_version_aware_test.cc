@@ -1,7 +1,6 @@
 // Version-aware refresh: with the metadata endpoint allowed, a version already read is never
-// read again (tests/servers/vault_server.py counts data and metadata reads).
-#include "providers/vault/vault_version_cache.h"
-
+// read again (tests/servers/vault_server.py counts data and metadata reads). The cache itself
+// (core/version_cache.h) is tested in tests/core/version_cache_test.cc.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -58,11 +57,21 @@ TEST_F(VaultVersionAwareTest, NewVersionIsReadOnceAndPreviousComesFromWhatIsHeld
   EXPECT_EQ(previous->version.version_id, "1");
   EXPECT_EQ(DataReads(), 2);  // version 1 was held
   EXPECT_EQ(MetadataReads(), 2);
+}
 
-  // Fields of a held version are answered from the same copy.
-  EXPECT_THAT(provider->Get("jwt-secret#nope", VersionSelector::Current()),
-              HasError(ErrorCode::kNotFound));
-  EXPECT_EQ(DataReads(), 2);
+TEST_F(VaultVersionAwareTest, HeldMapsKeepEveryField) {
+  server_.Admin("POST", std::string(kDataPrefix) + "database",
+                {{"data", {{"username", "svc"}, {"password", "pw"}, {"port", 5432}}}});
+  auto provider = Make(Options(server_.MakeAppRole("app", "writer", kWriterPolicy)));
+  ASSERT_NE(provider, nullptr);
+  auto first = provider->Get("database", VersionSelector::Current());
+  ASSERT_THAT(first, IsOk());
+  auto held = provider->Get("database", VersionSelector::Current());  // from the held copy
+  ASSERT_THAT(held, IsOk());
+  EXPECT_EQ(DataReads(), 1);
+  EXPECT_EQ(held->value.RevealUnsafe(), first->value.RevealUnsafe());
+  EXPECT_EQ(held->version.version_id, "1");
+  EXPECT_EQ(held->version.created, first->version.created);
 }
 
 TEST_F(VaultVersionAwareTest, DeletedCurrentFallsBackToTheHeldOlderVersion) {
@@ -114,38 +123,6 @@ TEST_F(VaultVersionAwareTest, MetadataOutageIsAnErrorNotAStaleAnswer) {
               HasError(ErrorCode::kUnavailable));
   server_.SetFault({{"mode", "none"}});
   EXPECT_EQ(Current(*provider, "api-key"), "k1@1");
-}
-
-// The cache on its own: bounds and wiping of what it holds.
-nlohmann::json Data(const std::string& value) { return {{"value", value}}; }
-
-TEST(VaultVersionCacheTest, KeepsTheNewestVersionsPerPath) {
-  internal::VaultVersionCache cache;
-  EXPECT_FALSE(cache.Holds("a"));
-  for (std::int64_t v = 1; v <= 5; ++v) {
-    cache.Store("a", {v, {}, Data("v" + std::to_string(v))});
-  }
-  EXPECT_TRUE(cache.Holds("a"));
-  EXPECT_FALSE(cache.Find("a", 2).has_value());
-  ASSERT_TRUE(cache.Find("a", 3).has_value());
-  EXPECT_EQ(cache.Find("a", 5)->data["value"], "v5");
-  cache.Store("a", {5, {}, Data("ignored: versions never change")});
-  EXPECT_EQ(cache.Find("a", 5)->data["value"], "v5");
-  EXPECT_FALSE(cache.Find("b", 5).has_value());
-  cache.Forget("a");
-  EXPECT_FALSE(cache.Holds("a"));
-}
-
-TEST(VaultVersionCacheTest, DropsTheLeastRecentlyStoredPathWhenFull) {
-  internal::VaultVersionCache cache;
-  for (std::size_t i = 0; i < internal::VaultVersionCache::kMaxPaths; ++i) {
-    cache.Store("p" + std::to_string(i), {1, {}, Data("x")});
-  }
-  cache.Store("p0", {2, {}, Data("y")});  // p0 is now the most recent
-  cache.Store("new", {1, {}, Data("z")});
-  EXPECT_TRUE(cache.Holds("p0"));
-  EXPECT_FALSE(cache.Holds("p1"));
-  EXPECT_TRUE(cache.Holds("new"));
 }
 
 }  // namespace

@@ -1,0 +1,19 @@
+#include "core/logical_name.h"
+
+#include <string>
+
+#include "locksmith/naming.h"
+
+namespace locksmith::internal {
+
+Result<void> ValidateLogicalName(std::string_view name) {
+  if (name.find('#') != std::string_view::npos) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "secret name '" + std::string(name) +
+                         "' contains '#': providers take logical names; 'name#field' is "
+                         "resolved by the runtime (SecretsManager)");
+  }
+  return ValidateSecretName(name);
+}
+
+}  // namespace locksmith::internal

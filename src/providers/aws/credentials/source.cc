@@ -1,0 +1,70 @@
+#include "providers/aws/credentials/source.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/strings.h"
+#include "core/time_format.h"
+#include "providers/aws/aws_json.h"
+#include "transport/http_client.h"  // WipeString
+
+namespace locksmith::internal {
+
+std::optional<std::string> NonEmptyEnv(const EnvLookup& env, std::string_view name) {
+  auto value = env(name);
+  if (value && !value->empty()) {
+    return value;
+  }
+  if (value) {
+    WipeString(*value);
+  }
+  return std::nullopt;
+}
+
+Result<SecretValue> ReadCredentialFile(const std::filesystem::path& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return MakeError(ErrorCode::kUnauthenticated,
+                     std::string(what) + " file '" + path.string() + "' cannot be read");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  std::string trimmed(Trim(text));
+  WipeString(text);
+  SecretValue value(trimmed);
+  WipeString(trimmed);
+  return value;
+}
+
+Result<AwsCredentials> CredentialsFromJson(const std::string& body, std::string_view source) {
+  nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
+  JsonWiper wipe(json);
+  if (!json.is_object() || !json.contains("AccessKeyId") || !json["AccessKeyId"].is_string() ||
+      !json.contains("SecretAccessKey") || !json["SecretAccessKey"].is_string()) {
+    return MakeError(ErrorCode::kUnauthenticated,
+                     std::string(source) + " answered without usable credentials");
+  }
+  if (json.contains("Code") && json["Code"].is_string() && json["Code"] != "Success") {
+    return MakeError(ErrorCode::kUnauthenticated,
+                     std::string(source) + " reported code " + json["Code"].get<std::string>());
+  }
+  AwsCredentials creds;
+  creds.source = std::string(source);
+  creds.access_key_id = json["AccessKeyId"].get<std::string>();
+  creds.secret_access_key = SecretValue(json["SecretAccessKey"].get_ref<const std::string&>());
+  if (json.contains("Token") && json["Token"].is_string()) {
+    creds.session_token = SecretValue(json["Token"].get_ref<const std::string&>());
+  }
+  if (json.contains("Expiration") && json["Expiration"].is_string()) {
+    creds.expiration = ParseRfc3339(json["Expiration"].get<std::string>());
+    if (!creds.expiration) {
+      return MakeError(ErrorCode::kUnauthenticated,
+                       std::string(source) + " answered with a malformed Expiration");
+    }
+  }
+  return creds;
+}
+
+}  // namespace locksmith::internal
