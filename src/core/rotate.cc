@@ -20,18 +20,4 @@ Result<SecretValue> GenerateSecretValue(Random& random, std::size_t bytes) {
   return encoded;
 }
 
-Result<VersionInfo> RotateSecret(Provider& provider, Random& random, std::string_view name,
-                                 std::size_t bytes) {
-  LOCKSMITH_ASSIGN_OR_RETURN(SecretValue value, GenerateSecretValue(random, bytes));
-  auto pending = provider.Put(name, value, Stage::kPending);
-  if (!pending.ok() && pending.error().code == ErrorCode::kUnimplemented) {
-    return provider.Put(name, value, Stage::kCurrent);
-  }
-  LOCKSMITH_RETURN_IF_ERROR(pending);
-  LOCKSMITH_RETURN_IF_ERROR(provider.PromoteToCurrent(name, pending->version_id));
-  VersionInfo info = std::move(pending).value();
-  info.stages = {Stage::kCurrent};
-  return info;
-}
-
 }  // namespace locksmith

@@ -38,7 +38,7 @@ std::string ValueFor(int iteration, int put_index) {
     ::_exit(1);
   }
   for (int i = 0; i < kMaxChildPuts; ++i) {
-    // Mix plain puts with pending + promote (two transactions, as RotateSecret does).
+    // Mix plain puts with pending + promote (two transactions, as SecretsManager::Rotate does).
     bool ok = false;
     if (i % 4 == 3) {
       auto pending =

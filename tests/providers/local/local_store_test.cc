@@ -8,7 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include "core/rotate.h"
 #include "providers/local/local_store_test_util.h"
 
 namespace locksmith::testing {
@@ -183,21 +182,21 @@ TEST_F(LocalStoreTest, PromoteCurrentIsNoOpAndPromotePreviousSwaps) {
   EXPECT_TRUE(current->value.Equals("one"));
 }
 
-TEST_F(LocalStoreTest, RotateSecretMakesFreshCurrent) {
+TEST_F(LocalStoreTest, PendingThenPromoteMakesFreshCurrent) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
   auto v1 = store->Put("signing-key", SecretValue("initial"), Stage::kCurrent);
   ASSERT_THAT(v1, IsOk());
   clock_.Advance(std::chrono::hours(24));
-  auto rotated = RotateSecret(*store, random_, "signing-key", 32);
+  auto rotated = store->Put("signing-key", SecretValue("rotated-value"), Stage::kPending);
   ASSERT_THAT(rotated, IsOk());
-  EXPECT_THAT(rotated->stages, ElementsAre(Stage::kCurrent));
+  EXPECT_THAT(rotated->stages, ElementsAre(Stage::kPending));
+  ASSERT_THAT(store->PromoteToCurrent("signing-key", rotated->version_id), IsOk());
 
   auto current = store->Get("signing-key", VersionSelector::Current());
   ASSERT_THAT(current, IsOk());
   EXPECT_EQ(current->version.version_id, rotated->version_id);
-  EXPECT_EQ(current->value.size(), 44u);  // base64 of 32 bytes
-  EXPECT_FALSE(current->value.Equals("initial"));
+  EXPECT_TRUE(current->value.Equals("rotated-value"));
   auto previous = store->Get("signing-key", VersionSelector::AtStage(Stage::kPrevious));
   ASSERT_THAT(previous, IsOk());
   EXPECT_TRUE(previous->value.Equals("initial"));

@@ -7,7 +7,6 @@
 #include <fstream>
 #include <functional>
 
-#include "core/rotate.h"
 #include "locksmith/naming.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
@@ -186,11 +185,13 @@ TEST_F(VaultProviderTest, PutUsesCheckAndSetAndListsSorted) {
               HasError(ErrorCode::kUnimplemented));
 }
 
-TEST_F(VaultProviderTest, RotateFallsBackToPutCurrentAndPromoteRollsBack) {
+// (Rotation on a back end without a pending stage falls back to a current Put: the runtime does
+// that, tests/runtime/admin_test.cc.)
+TEST_F(VaultProviderTest, PutCurrentThenPromoteRollsBack) {
   auto provider = Make(Options(server_.MakeAppRole("app", "writer", kWriterPolicy)));
   ASSERT_NE(provider, nullptr);
   ASSERT_THAT(provider->Put("session-key", SecretValue("first"), Stage::kCurrent), IsOk());
-  auto rotated = RotateSecret(*provider, random_, "session-key", 32);
+  auto rotated = provider->Put("session-key", SecretValue("second"), Stage::kCurrent);
   ASSERT_THAT(rotated, IsOk());
   EXPECT_EQ(rotated->version_id, "2");
   auto previous = provider->Get("session-key", VersionSelector::AtStage(Stage::kPrevious));

@@ -1,5 +1,5 @@
 // Runs tests/servers/vault_server.py (found through SourcePath, tests/support/source_path.h)
-// the source tree) through ScriptServer (tests/support/script_server.h), which reads its port and
+// through ScriptServer (tests/support/script_server.h), which reads its port and
 // stops it at the end. Admin() talks to it with the root token for setup and test controls.
 #pragma once
 
