@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # locksmith developer entry point.
-#   ./dev.sh run    install what is missing, build, and run `locksmith agent` on the embedded store
-#   ./dev.sh test   install what is missing, build, and run every test (also under ASan+UBSan and
-#                   TSan); this is what CI runs
+#   ./dev.sh run    install what is missing, build the program, run `locksmith agent` on the
+#                   embedded store
+#   ./dev.sh test   install what is missing, build, and run every test under ASan+UBSan (the
+#                   threaded components' unit tests also under TSan); this is what CI runs
 #   ./dev.sh bench  build in Release and run the benchmarks
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,7 +15,7 @@ RUN_DEPS=(cmake ninja-build g++ pkg-config libssl-dev libcurl4-openssl-dev nlohm
 BUILD_DEPS=("${RUN_DEPS[@]}" libgtest-dev libgmock-dev libbenchmark-dev libjwt-dev)
 TEST_DEPS=(sqlite3 python3 python3-hvac python3-botocore awscli python3-jwt)
 
-log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
+log() { printf '\033[1m== [%4ss] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 
 install_packages() {
   local missing=()
@@ -59,31 +60,31 @@ build() {  # build <dir> [--target T...] -- [cmake args...]
 case "${1:-}" in
   run)
     shift
-    install_packages "${BUILD_DEPS[@]}"
-    log "building"
-    build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    install_packages "${RUN_DEPS[@]}"
+    log "building the locksmith program"
+    # Only the program: no tests, benchmarks or test doubles (./dev.sh test builds those).
+    build build-run --target locksmith_program -- -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DLOCKSMITH_BUILD_TESTS=OFF -DLOCKSMITH_BUILD_BENCH=OFF -DLOCKSMITH_BUILD_TESTING_LIB=OFF \
+      -DLOCKSMITH_INSTALL=OFF
     log "starting the agent (Ctrl-C stops it)"
-    exec ./build/apps/locksmith/locksmith agent "$@"
+    exec ./build-run/apps/locksmith/locksmith agent "$@"
     ;;
   test)
     install_packages "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"
-    log "build and test"
-    # The test build compiles at -O0 without debug info (and with assertions): CI must stay under
-    # 30 minutes on 2 cores, and -O0 compiles ~45% faster than Release (measured 12.7 s vs 22.8 s
-    # for src/providers/aws/aws_provider.cc). Benchmarks are built (so they keep compiling) but
+    # Two builds, not three: every test (unit, integration against the test servers, the real
+    # hvac and aws clients, the installed-package consumer) runs under ASan+UBSan, and the unit
+    # tests of the components that run threads under TSan. Both compile at -O0 without debug
+    # info (the fastest to compile); benchmarks are compiled here (so they keep building) and
     # measured only by `./dev.sh bench`, in Release.
-    build build -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0"
-    ctest --test-dir build --output-on-failure -j "$(njobs)"
-    log "unit tests under ASan+UBSan"
-    # Sanitizer builds: unit tests only, -O0 without debug info (fastest to compile; measured
-    # 13 min for the ASan build at -O1 -g1 on 2 cores), to keep CI under 30 minutes.
-    SAN_FLAGS=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" -DLOCKSMITH_BUILD_BENCH=OFF
-      -DLOCKSMITH_BUILD_APPS=OFF -DLOCKSMITH_INSTALL=OFF)
-    build build-asan -- "${SAN_FLAGS[@]}" -DLOCKSMITH_SANITIZE=address,undefined
-    ctest --test-dir build-asan --output-on-failure -L unit -j "$(njobs)"
-    log "unit tests under TSan"
-    build build-tsan -- "${SAN_FLAGS[@]}" -DLOCKSMITH_SANITIZE=thread
+    log "build with ASan+UBSan, run every test"
+    build build-asan -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" \
+      -DLOCKSMITH_SANITIZE=address,undefined
+    ctest --test-dir build-asan --output-on-failure -j "$(njobs)"
+    log "build with TSan, run the unit tests of threaded components"
     # TSAN_OPTIONS (suppressions for uninstrumented cpp-httplib) are set per test by CMake.
+    build build-tsan -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" \
+      -DLOCKSMITH_SANITIZE=thread -DLOCKSMITH_BUILD_BENCH=OFF -DLOCKSMITH_BUILD_APPS=OFF \
+      -DLOCKSMITH_INSTALL=OFF
     ctest --test-dir build-tsan --output-on-failure -L unit -j "$(njobs)"
     log "all tests passed"
     ;;

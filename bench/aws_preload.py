@@ -36,8 +36,6 @@ import glob
 import json
 import math
 import os
-import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -49,7 +47,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # no bench/__pycache__ from importing canned_server
-from canned_server import Nginx, Recorder, cpu_seconds, wrk_rate  # noqa: E402
+from canned_server import (Nginx, Recorder, cpu_ms, cpu_seconds, med,  # noqa: E402
+                           python_import_ms, wrk_rate)
 
 SERVER = os.path.join(ROOT, "tests", "servers", "aws_server.py")
 PREFIX = "agentauri-backend/production"
@@ -98,9 +97,6 @@ def seed(server, count):
                         SecretString="bench-value-%04d-%s" % (i, "x" * 24))
 
 
-def cpu_ms():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return (r.ru_utime + r.ru_stime) * 1000
 
 
 def run_locksmith(binary, url, count, stats=False):
@@ -139,14 +135,6 @@ def run_boto3(url, count):
             "cpu_per_read_us": (end_cpu - reads_cpu) * 1000 / count}
 
 
-def python_import_ms(module, runs=5):
-    """Median wall time of `python3 -c 'import MODULE'` minus that of `python3 -c pass`."""
-    def run(code):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True)
-        return (time.perf_counter() - start) * 1000
-    bare = statistics.median(run("pass") for _ in range(runs))
-    return statistics.median(run("import " + module) for _ in range(runs)) - bare, bare
 
 
 def request_mix(exchanges):
@@ -157,8 +145,6 @@ def request_mix(exchanges):
     return ", ".join("%s x%d" % kv for kv in sorted(kinds.items()))
 
 
-def med(runs, key):
-    return statistics.median(r[key] for r in runs)
 
 
 def main():

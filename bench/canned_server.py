@@ -25,9 +25,12 @@ Two steps:
 import http.client
 import json
 import os
+import resource
 import shutil
 import socket
+import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -316,3 +319,24 @@ def dump(exchanges):
     return json.dumps([{"method": e.method, "path": e.path, "target": e.target,
                         "body_bytes": len(e.body), "answer_bytes": len(e.answer)}
                        for e in exchanges], indent=1)
+
+
+# Measurement helpers shared by vault_cold_start.py and aws_preload.py.
+
+def cpu_ms():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return (r.ru_utime + r.ru_stime) * 1000
+
+
+def python_import_ms(module, runs=5):
+    """Median wall time of `python3 -c 'import MODULE'` minus that of `python3 -c pass`."""
+    def run(code):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        return (time.perf_counter() - start) * 1000
+    bare = statistics.median(run("pass") for _ in range(runs))
+    return statistics.median(run("import " + module) for _ in range(runs)) - bare, bare
+
+
+def med(runs, key):
+    return statistics.median(r[key] for r in runs)

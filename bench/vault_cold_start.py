@@ -34,7 +34,6 @@ import glob
 import importlib.metadata
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -47,7 +46,8 @@ sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # no bench/__pycache__ from importing canned_server
 
 import hvac  # noqa: E402  (Debian python3-hvac)
-from canned_server import Nginx, Recorder, cpu_seconds, wrk_rate  # noqa: E402
+from canned_server import (Nginx, Recorder, cpu_ms, cpu_seconds, med,  # noqa: E402
+                           python_import_ms, wrk_rate)
 from vault_test_server import VaultTestServer  # noqa: E402
 
 MOUNT = "secret"
@@ -89,9 +89,6 @@ def setup(server, count):
     return role_id, secret_id
 
 
-def cpu_ms():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return (r.ru_utime + r.ru_stime) * 1000
 
 
 def run_locksmith(binary, url, role_id, secret_id, count, threads):
@@ -129,14 +126,6 @@ def run_hvac(url, role_id, secret_id, count):
             "cpu_per_read_us": (end_cpu - reads_cpu) * 1000 / count}
 
 
-def python_import_ms(module, runs=5):
-    """Median wall time of `python3 -c 'import MODULE'` minus that of `python3 -c pass`."""
-    def run(code):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True)
-        return (time.perf_counter() - start) * 1000
-    bare = statistics.median(run("pass") for _ in range(runs))
-    return statistics.median(run("import " + module) for _ in range(runs)) - bare, bare
 
 
 def request_mix(exchanges):
@@ -161,8 +150,6 @@ def record(server, binary, role_id, secret_id, count, threads):
     return out
 
 
-def med(runs, key):
-    return statistics.median(r[key] for r in runs)
 
 
 def main():

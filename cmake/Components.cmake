@@ -3,6 +3,8 @@
 # objects to the one locksmith library, or with INTERNAL to the internal CLI library (never
 # installed). A DEPS entry naming another component links that component's objects and usage
 # requirements; anything else is passed to target_link_libraries.
+set(LOCKSMITH_UNITY_BATCH 4 CACHE STRING
+    "Source files per unity translation unit (library and tests); 0 turns unity builds off")
 set(LOCKSMITH_ALL_OBJECTS "")
 set(LOCKSMITH_INTERNAL_OBJECTS "")
 set(LOCKSMITH_COMPONENTS "")
@@ -24,6 +26,12 @@ function(locksmith_component dir)
     return()
   endif()
   add_library(${target} OBJECT ${sources})
+  if(LOCKSMITH_UNITY_BATCH GREATER 0)
+    # Unity build: a component's files compile in batches (one translation unit each), so the
+    # heavy headers (nlohmann/json, spdlog, fmt) are parsed once per batch, not once per file.
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ON
+                                               UNITY_BUILD_BATCH_SIZE ${LOCKSMITH_UNITY_BATCH})
+  endif()
   target_include_directories(${target}
     PUBLIC ${PROJECT_SOURCE_DIR}/include
     PRIVATE ${PROJECT_SOURCE_DIR}/src)

@@ -95,8 +95,8 @@ struct SeedSpec {
 std::vector<SeedSpec> DevelopmentSeeds();
 
 // Creates DevelopmentSeeds() with random values (SecretsManager::Rotate) when the back end is the
-// local store, it is empty and `app_env` is not "production". Returns the names created (empty
-// when it did nothing) and logs them (names only).
+// local store, it is empty and `app_env` is not production ("production" or "prod", any case).
+// Returns the names created (empty when it did nothing) and logs them (names only).
 Result<std::vector<std::string>> SeedDevelopmentSecrets(SecretsManager& manager,
                                                         std::string_view app_env);
 
@@ -114,7 +114,7 @@ struct AgentCommandOptions {
   // (mode 0600) to token_file.
   std::optional<SecretValue> token_spec;
   std::filesystem::path token_file;
-  std::string app_env;  // APP_ENV; "production" turns seeding off
+  std::string app_env;  // APP_ENV; production ("production", "prod") turns seeding off
   bool seed = true;
 };
 

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <ostream>
 
+#include "core/strings.h"
 #include "locksmith/duration.h"
 #include "locksmith/encryption_key_ring.h"
 #include "locksmith/jwt_key_ring.h"
@@ -33,16 +34,6 @@ Result<SecretValue> ReadAll(std::istream& in) {
   return value;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 }  // namespace
 
 Result<void> JwtSignCommand(SecretsManager& manager, Clock& clock,
@@ -64,7 +55,7 @@ Result<void> JwtVerifyCommand(SecretsManager& manager, Clock& clock, std::string
                               std::string_view token, std::ostream& out) {
   LOCKSMITH_ASSIGN_OR_RETURN(JwtKeyRingPtr ring,
                              JwtKeyRing::Create(manager, std::string(key), {}, clock));
-  LOCKSMITH_ASSIGN_OR_RETURN(VerifiedJwt verified, ring->Verify(Trim(token)));
+  LOCKSMITH_ASSIGN_OR_RETURN(VerifiedJwt verified, ring->Verify(internal::Trim(token)));
   out << verified.claims_json << "\n";
   out.flush();
   return OkResult();
@@ -92,7 +83,7 @@ Result<void> DecryptCommand(SecretsManager& manager, Random& random, Metrics* me
       EncryptionKeyRing::Create(manager, std::string(key), {}, random, metrics));
   LOCKSMITH_ASSIGN_OR_RETURN(SecretValue input, ReadAll(in));
   LOCKSMITH_ASSIGN_OR_RETURN(SecretValue plaintext,
-                             ring->DecryptText(Trim(input.RevealUnsafe()), aad));
+                             ring->DecryptText(internal::Trim(input.RevealUnsafe()), aad));
   out.write(plaintext.RevealUnsafe().data(),
             static_cast<std::streamsize>(plaintext.RevealUnsafe().size()));
   out.flush();

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "core/strings.h"
 #include "locksmith/log.h"
 
 namespace locksmith {
@@ -19,7 +20,7 @@ std::vector<SeedSpec> DevelopmentSeeds() {
 Result<std::vector<std::string>> SeedDevelopmentSecrets(SecretsManager& manager,
                                                         std::string_view app_env) {
   std::vector<std::string> seeded;
-  if (manager.Backend() != "local" || app_env == "production") {
+  if (manager.Backend() != "local" || internal::IsProductionAppEnv(app_env)) {
     return seeded;
   }
   LOCKSMITH_ASSIGN_OR_RETURN(std::vector<std::string> existing, manager.List(""));

@@ -10,8 +10,6 @@ bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
 }  // namespace
 
 std::string_view Trim(std::string_view text) {
@@ -24,10 +22,12 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
+char ToLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 std::string ToLower(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
-    c = LowerAscii(c);
+    c = ToLower(c);
   }
   return out;
 }
@@ -37,11 +37,15 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
     return false;
   }
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (LowerAscii(a[i]) != LowerAscii(b[i])) {
+    if (ToLower(a[i]) != ToLower(b[i])) {
       return false;
     }
   }
   return true;
+}
+
+bool IsProductionAppEnv(std::string_view app_env) {
+  return EqualsIgnoreCase(app_env, "production") || EqualsIgnoreCase(app_env, "prod");
 }
 
 bool IsLoopbackHost(std::string_view host) {

@@ -11,10 +11,15 @@ namespace locksmith::internal {
 std::string_view Trim(std::string_view text);
 
 // ASCII lower case.
+char ToLower(char c);
 std::string ToLower(std::string_view text);
 
 // ASCII case-insensitive equality.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// Whether APP_ENV names a production deployment: "production" or "prod", in any case. The one
+// rule behind the .env back end's refusal and the agent's development seeding.
+bool IsProductionAppEnv(std::string_view app_env);
 
 // Whether `host` names this machine's loopback interface: "localhost" or "localhost." in any
 // case, an address in 127.0.0.0/8, or ::1 (bracketed or not). Anything else, including names

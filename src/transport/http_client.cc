@@ -3,18 +3,12 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
-#include <cctype>
 
 namespace locksmith::internal {
-namespace {
-
-char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-}  // namespace
 
 bool HeaderNameLess::operator()(std::string_view a, std::string_view b) const {
   return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
-                                      [](char x, char y) { return Lower(x) < Lower(y); });
+                                      [](char x, char y) { return ToLower(x) < ToLower(y); });
 }
 
 void WipeString(std::string& text) {

@@ -38,7 +38,13 @@ class AgentCommandTest : public ::testing::Test {
 
   testing::LogCapture logs_;
   testing::TempDir dir_;
-  testing::InMemorySecrets secrets_{"local", SecretsManagerOptions{.background_refresh = false}};
+  // Default options (three tries per call), background refresh off.
+  static SecretsManagerOptions Options() {
+    SecretsManagerOptions options;
+    options.background_refresh = false;
+    return options;
+  }
+  testing::InMemorySecrets secrets_{"local", Options()};
   testing::InMemoryProvider* provider_ = &secrets_.provider();
   SecretsManager* manager_ = &secrets_.manager();
   testing::FakeRandom& random_ = secrets_.random();

@@ -33,7 +33,7 @@ constexpr char kPrefix[] = "agentauri-backend/production";
 
 using Env = testing::FakeEnv;
 
-void ExpectRejected(const Env& env, std::string_view needle) {
+void ExpectAwsRejected(const Env& env, std::string_view needle) {
   auto c = env.Load();
   ASSERT_THAT(c, HasError(ErrorCode::kInvalidArgument)) << needle;
   EXPECT_THAT(c.error().message, HasSubstr(std::string(needle)));
@@ -44,10 +44,10 @@ Env AwsEnv() { return Env().Set("SECRETS_BACKEND", "aws").Set("AWS_REGION", "eu-
 
 TEST(AwsConfigTest, EndpointUrlIsChecked) {
   EXPECT_THAT(AwsEnv().Set("AWS_ENDPOINT_URL", "https://sm.internal").Load(), IsOk());
-  ExpectRejected(AwsEnv().Set("AWS_ENDPOINT_URL", "not a url"), "AWS_ENDPOINT_URL=");
-  ExpectRejected(AwsEnv().Set("AWS_ENDPOINT_URL", "ftp://sm.internal"), "AWS_ENDPOINT_URL=");
-  ExpectRejected(AwsEnv().Set("AWS_ENDPOINT_URL_SECRETS_MANAGER", "sm.internal:443"),
-                 "AWS_ENDPOINT_URL_SECRETS_MANAGER=");
+  ExpectAwsRejected(AwsEnv().Set("AWS_ENDPOINT_URL", "not a url"), "AWS_ENDPOINT_URL=");
+  ExpectAwsRejected(AwsEnv().Set("AWS_ENDPOINT_URL", "ftp://sm.internal"), "AWS_ENDPOINT_URL=");
+  ExpectAwsRejected(AwsEnv().Set("AWS_ENDPOINT_URL_SECRETS_MANAGER", "sm.internal:443"),
+                    "AWS_ENDPOINT_URL_SECRETS_MANAGER=");
   // The service-specific variable wins, so a bad generic one behind it does not matter.
   EXPECT_THAT(AwsEnv()
                   .Set("AWS_ENDPOINT_URL_SECRETS_MANAGER", "https://sm.internal")
@@ -59,12 +59,12 @@ TEST(AwsConfigTest, EndpointUrlIsChecked) {
 }
 
 TEST(AwsConfigTest, PlainHttpOnlyToLoopbackUnlessAllowed) {
-  ExpectRejected(AwsEnv()
-                     .Set("AWS_ENDPOINT_URL", "http://sm.internal:8080")
-                     .Set("AWS_SECRET_ACCESS_KEY", kPlantedSecretKey),
-                 "LOCKSMITH_ALLOW_INSECURE_HTTP");
-  ExpectRejected(AwsEnv().Set("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://sm.internal"),
-                 "AWS_ENDPOINT_URL_SECRETS_MANAGER uses plain http://");
+  ExpectAwsRejected(AwsEnv()
+                        .Set("AWS_ENDPOINT_URL", "http://sm.internal:8080")
+                        .Set("AWS_SECRET_ACCESS_KEY", kPlantedSecretKey),
+                    "LOCKSMITH_ALLOW_INSECURE_HTTP");
+  ExpectAwsRejected(AwsEnv().Set("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://sm.internal"),
+                    "AWS_ENDPOINT_URL_SECRETS_MANAGER uses plain http://");
   auto allowed = AwsEnv()
                      .Set("AWS_ENDPOINT_URL", "http://sm.internal:8080")
                      .Set("LOCKSMITH_ALLOW_INSECURE_HTTP", "true")

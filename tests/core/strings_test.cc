@@ -19,6 +19,15 @@ TEST(StringsTest, CaseFolding) {
   EXPECT_FALSE(EqualsIgnoreCase("abc", "abcd"));
 }
 
+TEST(StringsTest, ProductionAppEnv) {
+  for (const char* env : {"production", "PRODUCTION", "Prod", "prod"}) {
+    EXPECT_TRUE(IsProductionAppEnv(env)) << env;
+  }
+  for (const char* env : {"", "dev", "staging", "production-eu", " prod"}) {
+    EXPECT_FALSE(IsProductionAppEnv(env)) << env;
+  }
+}
+
 TEST(StringsTest, LoopbackHosts) {
   for (const char* host : {"localhost", "LOCALHOST", "localhost.", "LocalHost.", "127.0.0.1",
                            "127.1.2.3", "::1", "[::1]", "0:0:0:0:0:0:0:1"}) {

@@ -9,6 +9,7 @@
 #include "core/crypto.h"
 #include "core/logical_name.h"
 #include "core/stages.h"
+#include "core/strings.h"
 #include "locksmith/log.h"
 #include "locksmith/naming.h"
 #include "providers/aws/aws_json.h"
@@ -547,8 +548,7 @@ Result<AwsOptions> AwsOptionsFromEnv(const EnvLookup& env) {
   if (options.endpoint_url.empty()) {
     options.endpoint_url = get("AWS_ENDPOINT_URL");
   }
-  std::string fips = get("AWS_USE_FIPS_ENDPOINT");
-  std::transform(fips.begin(), fips.end(), fips.begin(), ::tolower);
+  const std::string fips = internal::ToLower(get("AWS_USE_FIPS_ENDPOINT"));
   if (fips == "true") {
     options.use_fips = true;
   } else if (!fips.empty() && fips != "false") {

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "core/crypto.h"
+#include "core/strings.h"
 #include "locksmith/log.h"
 #include "locksmith/naming.h"
 #include "providers/dotenv/dotenv_internal.h"
@@ -43,14 +44,6 @@ void ResetDotenvWarningForTest() { dotenv_warned.store(false); }
 namespace {
 
 constexpr std::string_view kReadOnly = "the dotenv back end is read-only; edit the .env file";
-
-bool IsProduction(std::string_view app_env) {
-  std::string lower;
-  for (char c : app_env) {
-    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return lower == "production" || lower == "prod";
-}
 
 std::string ErrnoText(int err) { return std::strerror(err); }
 
@@ -266,7 +259,7 @@ class DotenvProvider final : public Provider {
 }  // namespace
 
 Result<ProviderPtr> CreateDotenvProvider(DotenvOptions options, EnvLookup env, Clock& clock) {
-  const bool production = IsProduction(options.app_env);
+  const bool production = internal::IsProductionAppEnv(options.app_env);
   if (production && !options.allow_in_production) {
     return MakeError(ErrorCode::kFailedPrecondition,
                      "the dotenv back end is for development and is refused with "

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/crypto.h"
+#include "core/strings.h"
 #include "providers/local/private_files.h"
 
 namespace locksmith::internal {
@@ -20,23 +21,9 @@ namespace {
 
 constexpr std::size_t kMaxKeyFileSize = 4096;
 
-std::string_view TrimWhitespace(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  auto begin = text.find_first_not_of(kSpace);
-  if (begin == std::string_view::npos) {
-    return {};
-  }
-  auto end = text.find_last_not_of(kSpace);
-  return text.substr(begin, end - begin + 1);
-}
-
-ErrorCode CodeForErrno(int err) {
-  return err == EACCES || err == EPERM ? ErrorCode::kPermissionDenied : ErrorCode::kUnavailable;
-}
-
 Error FileError(const std::filesystem::path& path, std::string_view what, int err) {
-  return MakeError(CodeForErrno(err), "master key file '" + path.string() +
-                                          "': " + std::string(what) + ": " + std::strerror(err));
+  return MakeError(ErrorCodeForErrno(err), "master key file '" + path.string() + "': " +
+                                               std::string(what) + ": " + std::strerror(err));
 }
 
 // Closes a file descriptor on scope exit.
@@ -172,7 +159,7 @@ Result<SecretValue> DecodeMasterKey(std::string_view base64, std::string_view so
     return MakeError(ErrorCode::kInvalidArgument,
                      std::string(source) + " is not the base64 of exactly 32 bytes");
   };
-  auto decoded = Base64DecodeSecret(TrimWhitespace(base64));
+  auto decoded = Base64DecodeSecret(Trim(base64));
   if (!decoded.ok() || decoded->size() != kAesGcmKeySize) {
     return bad();
   }

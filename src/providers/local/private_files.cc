@@ -10,14 +10,10 @@
 #include <vector>
 
 namespace locksmith::internal {
-namespace {
-
-ErrorCode CodeForErrno(int err) {
+ErrorCode ErrorCodeForErrno(int err) {
   return err == EACCES || err == EPERM || err == EROFS ? ErrorCode::kPermissionDenied
                                                        : ErrorCode::kUnavailable;
 }
-
-}  // namespace
 
 Result<void> CreatePrivateDirectories(const std::filesystem::path& dir) {
   if (dir.empty()) {
@@ -43,8 +39,8 @@ Result<void> CreatePrivateDirectories(const std::filesystem::path& dir) {
   for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
     if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
       int err = errno;
-      return MakeError(CodeForErrno(err), "local store: cannot create directory '" + it->string() +
-                                              "': " + std::strerror(err));
+      return MakeError(ErrorCodeForErrno(err), "local store: cannot create directory '" +
+                                                   it->string() + "': " + std::strerror(err));
     }
   }
   return OkResult();
@@ -54,7 +50,7 @@ Result<void> CreatePrivateFileIfMissing(const std::filesystem::path& path) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     int err = errno;
-    return MakeError(CodeForErrno(err),
+    return MakeError(ErrorCodeForErrno(err),
                      "local store: cannot open '" + path.string() + "': " + std::strerror(err));
   }
   ::close(fd);

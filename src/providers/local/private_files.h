@@ -7,6 +7,10 @@
 
 namespace locksmith::internal {
 
+// kPermissionDenied for EACCES, EPERM and EROFS (the operator must fix permissions or the mount),
+// kUnavailable for anything else.
+ErrorCode ErrorCodeForErrno(int err);
+
 // Creates `dir` and any missing parents with mode 0700 (existing directories are left alone).
 Result<void> CreatePrivateDirectories(const std::filesystem::path& dir);
 

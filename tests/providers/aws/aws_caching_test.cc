@@ -37,8 +37,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using namespace std::chrono_literals;
 
-constexpr char kPrefix[] = "agentauri-backend/production";
-constexpr char kPlanted[] = "planted-Cached-Value-2b7e41";
+constexpr char kCachingPrefix[] = "agentauri-backend/production";
+constexpr char kCachedPlanted[] = "planted-Cached-Value-2b7e41";
 
 class AwsCachingTest : public ::testing::Test {
  protected:
@@ -51,7 +51,7 @@ class AwsCachingTest : public ::testing::Test {
     AwsOptions options;
     options.region = "eu-west-1";
     options.endpoint_url = server_.url();
-    options.prefix = kPrefix;
+    options.prefix = kCachingPrefix;
     options.timeout = 5s;
     return options;
   }
@@ -224,20 +224,20 @@ TEST_F(AwsCachingTest, CachingCanBeTurnedOff) {
 TEST_F(AwsCachingTest, DescribeDeniedFallsBackToReadsByStage) {
   locksmith::testing::LogCapture logs;
   auto writer = Make(Options());
-  ASSERT_THAT(writer->Put("k", SecretValue(kPlanted), Stage::kCurrent), IsOk());
+  ASSERT_THAT(writer->Put("k", SecretValue(kCachedPlanted), Stage::kCurrent), IsOk());
   auto reader = Reader({"GetSecretValue"});
   ResetStats();
   for (int i = 0; i < 3; ++i) {
     auto got = reader->Get("k", VersionSelector::Current());
     ASSERT_THAT(got, IsOk());
-    EXPECT_TRUE(got->value.Equals(kPlanted));
+    EXPECT_TRUE(got->value.Equals(kCachedPlanted));
   }
   EXPECT_EQ(Describes(), 1);  // asked once, refused, never asked again
   EXPECT_EQ(Gets(), 3);
   ASSERT_THAT(writer->Put("k", SecretValue("rotated"), Stage::kCurrent), IsOk());
   EXPECT_TRUE(reader->Get("k", VersionSelector::Current())->value.Equals("rotated"));
   EXPECT_THAT(logs.Text(), HasSubstr("DescribeSecret is not allowed"));
-  EXPECT_THAT(logs.Text(), Not(HasSubstr(kPlanted)));
+  EXPECT_THAT(logs.Text(), Not(HasSubstr(kCachedPlanted)));
 }
 
 TEST_F(AwsCachingTest, DescribeFailuresAreReturnedAndTheNextReadWorks) {
@@ -275,7 +275,7 @@ TEST_F(AwsCachingTest, SecretMarkedForDeletionIsNoLongerServedFromTheCache) {
   client_options.endpoint = server_.url();
   client_options.region = "eu-west-1";
   internal::SecretsManagerClient client(client_options, **http, provider->credentials(), clock_);
-  const std::string id = std::string(kPrefix) + "/k";
+  const std::string id = std::string(kCachingPrefix) + "/k";
   ASSERT_THAT(client.Call("DeleteSecret", nlohmann::json({{"SecretId", id}}).dump(), "deleting"),
               IsOk());
   ASSERT_THAT(client.Call("DescribeSecret", nlohmann::json({{"SecretId", id}}).dump(), "check"),
