@@ -42,7 +42,10 @@ export CCACHE_BASEDIR="$PWD"
 export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
 launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+ccache_dir="${CCACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/ccache}"
+if command -v ccache >/dev/null && mkdir -p "$ccache_dir" 2>/dev/null && [ -w "$ccache_dir" ]; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
 
 build() {  # build <dir> [--target T...] -- [cmake args...]
   local dir=$1
