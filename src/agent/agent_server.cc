@@ -133,6 +133,17 @@ class HttplibAgentServer : public AgentServer {
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     });
 
+    // No Range support: Debian's cpp-httplib 0.11 does not clamp a range over a streamed body,
+    // and a request for bytes=0-4095 of a short secret returned heap memory past it. A request
+    // with a Range header gets 416 before any handler runs, for every path (the replacement
+    // server of issue 9 keeps this rule).
+    server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (req.has_header("Range")) {
+        SendError(res, 416, "InvalidRequestException", "range requests are not supported");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
     server.Get("/ping", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("healthy", "text/plain");
     });

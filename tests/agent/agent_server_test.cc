@@ -142,6 +142,22 @@ TEST_F(AgentServerTest, ForwardedRequestsAreRefused) {
   EXPECT_EQ(provider_->calls(), setup_calls_);
 }
 
+// Regression (issue 9): a Range larger than the body returned heap memory past it.
+TEST_F(AgentServerTest, RangeRequestsAreRefusedWithNothingPastTheBody) {
+  for (const char* path : {"/secretsmanager/get?secretId=database-password",
+                           "/v1/database-password", "/ping", "/metrics"}) {
+    auto res = Get(path, kToken, {{"Range", "bytes=0-4095"}});
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 416) << path;
+    EXPECT_LT(res->body.size(), 200u) << path;
+    EXPECT_EQ(ErrorBody(res)["__type"], "InvalidRequestException") << path;
+  }
+  // Without Range the same request is served whole.
+  auto whole = Get("/secretsmanager/get?secretId=database-password");
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->status, 200);
+}
+
 TEST_F(AgentServerTest, AnswersLikeGetSecretValue) {
   auto res = Get("/secretsmanager/get?secretId=database-password");
   ASSERT_TRUE(res);
