@@ -137,7 +137,23 @@ class HttplibAgentServer : public AgentServer {
     // and a request for bytes=0-4095 of a short secret returned heap memory past it. A request
     // with a Range header gets 416 before any handler runs, for every path (the replacement
     // server of issue 9 keeps this rule).
+    //
+    // GET and HEAD only, and no request body: httplib reads a body (chunked without any limit)
+    // after this handler, so refusing here means it is never read; the connection is closed
+    // rather than parsed further.
     server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (req.method != "GET" && req.method != "HEAD") {
+        SendError(res, 405, "InvalidRequestException", "only GET and HEAD are allowed");
+        res.set_header("Allow", "GET, HEAD");
+        res.set_header("Connection", "close");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      if (req.has_header("Transfer-Encoding") ||
+          (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0")) {
+        SendError(res, 400, "InvalidRequestException", "requests must not have a body");
+        res.set_header("Connection", "close");
+        return httplib::Server::HandlerResponse::Handled;
+      }
       if (req.has_header("Range")) {
         SendError(res, 416, "InvalidRequestException", "range requests are not supported");
         return httplib::Server::HandlerResponse::Handled;

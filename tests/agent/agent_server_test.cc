@@ -2,8 +2,12 @@
 // in-memory provider.
 #include "agent/agent_server.h"
 
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -156,6 +160,45 @@ TEST_F(AgentServerTest, RangeRequestsAreRefusedWithNothingPastTheBody) {
   auto whole = Get("/secretsmanager/get?secretId=database-password");
   ASSERT_TRUE(whole);
   EXPECT_EQ(whole->status, 200);
+}
+
+// Regression (issue 9): a chunked POST was read whole into memory before routing or the token
+// check. Now anything but GET/HEAD is refused before the body is read, and the connection closed:
+// the agent answers while the client is still sending, and stops reading.
+TEST_F(AgentServerTest, BodiesAreRefusedBeforeTheyAreRead) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server_->Port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const std::string head =
+      "POST /secretsmanager/get?secretId=database-password HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  ASSERT_EQ(send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
+  const std::string chunk = "1000\r\n" + std::string(0x1000, 'x') + "\r\n";
+  ASSERT_EQ(send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL), static_cast<ssize_t>(chunk.size()));
+  std::string answer;
+  char buffer[4096];
+  for (ssize_t n; (n = recv(fd, buffer, sizeof(buffer), 0)) > 0;) {
+    answer.append(buffer, static_cast<std::size_t>(n));
+  }
+  close(fd);  // recv returned 0: the agent closed the connection without reading the body
+  EXPECT_THAT(answer, ::testing::StartsWith("HTTP/1.1 405"));
+  EXPECT_THAT(answer, HasSubstr("Allow: GET, HEAD"));
+  EXPECT_THAT(answer, Not(HasSubstr(kPlantedNew)));
+
+  // A GET with a body (Content-Length) is refused too; other methods are 405.
+  auto cli = Client();
+  httplib::Headers token = {{std::string(kAgentTokenHeader), std::string(kToken)}};
+  auto post = cli.Post("/ping", token, "x", "text/plain");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  auto del = Client().Delete("/v1/database-password", token);
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 405);
+  EXPECT_EQ(provider_->calls(), setup_calls_);
 }
 
 TEST_F(AgentServerTest, AnswersLikeGetSecretValue) {
