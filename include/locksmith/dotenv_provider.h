@@ -28,6 +28,10 @@ struct DotenvOptions {
   std::string app_env;                  // APP_ENV
 };
 
+// Never served from the process environment, whatever the name: variables starting with
+// LOCKSMITH_, VAULT_ or AWS_ (locksmith's own and the back ends' credentials and keys); such a
+// name is served only when the .env file itself sets it.
+//
 // Errors: kFailedPrecondition when app_env is "production" and not allowed; kInvalidArgument
 // for a malformed file (the error names the line number, never its contents).
 Result<ProviderPtr> CreateDotenvProvider(DotenvOptions options, EnvLookup env, Clock& clock);

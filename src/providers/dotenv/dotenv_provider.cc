@@ -37,6 +37,15 @@ std::string DotenvVersionId(const SecretValue& value) {
   return hex.substr(0, 16);
 }
 
+bool DotenvMayReadFromEnvironment(std::string_view var) {
+  for (std::string_view reserved : {"LOCKSMITH_", "VAULT_", "AWS_"}) {
+    if (var.starts_with(reserved)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void ResetDotenvWarningForTest() { dotenv_warned.store(false); }
 
 }  // namespace internal
@@ -178,7 +187,7 @@ class DotenvProvider final : public Provider {
     LOCKSMITH_RETURN_IF_ERROR(ValidateSecretName(name));
     const std::string var = EnvVarNameFor(name);
     std::optional<SecretValue> value;
-    if (options_.use_process_env && env_) {
+    if (options_.use_process_env && env_ && internal::DotenvMayReadFromEnvironment(var)) {
       std::optional<std::string> from_env = env_(var);
       if (from_env.has_value()) {
         value.emplace(*from_env);

@@ -165,6 +165,33 @@ TEST_F(DotenvProviderTest, VersionIdIsTheValueHashPrefix) {
   EXPECT_EQ(internal::DotenvVersionId(SecretValue("abc")), "ba7816bf8f01cfea");
 }
 
+TEST_F(DotenvProviderTest, NeverServesLocksmithOrBackEndCredentialsFromTheEnvironment) {
+  // Regression (issue 9): the agent on the dotenv back end served its own credentials.
+  for (const char* var :
+       {"AWS_SECRET_ACCESS_KEY", "VAULT_TOKEN", "LOCKSMITH_MASTER_KEY", "LOCKSMITH_AGENT_TOKEN"}) {
+    env_.Set(var, "planted-credential-Qm4");
+  }
+  env_.Set("REDIS_PASSWORD", "redis-pw");
+  auto p = Create(Options());
+  ASSERT_THAT(p, IsOk());
+  for (const char* name :
+       {"aws-secret-access-key", "vault-token", "locksmith-master-key", "locksmith-agent-token"}) {
+    auto got = (*p)->Get(name, {});
+    EXPECT_THAT(got, HasError(ErrorCode::kNotFound)) << name;
+    if (!got.ok()) {
+      EXPECT_EQ(got.error().message.find("planted-credential"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(Value(**p, "redis-password"), "redis-pw");
+  // Set in the .env file itself, such a name is the user's own and is served (the environment
+  // does not override it).
+  WriteFile("AWS_REGION_SECRET=from-file\n");
+  env_.Set("AWS_REGION_SECRET", "from-env");
+  auto r = Create(Options());
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(Value(**r, "aws-region-secret"), "from-file");
+}
+
 TEST_F(DotenvProviderTest, FileChangeIsANewVersion) {
   WriteFile("JWT_SECRET=one\n");
   auto p = Create(Options());
