@@ -114,17 +114,14 @@ std::optional<EntrySpec> SecretCache::SpecFor(std::string_view key) {
   return entry->spec;
 }
 
-std::vector<std::string> SecretCache::ExpireName(std::string_view name, TimePoint now) {
-  std::vector<std::string> keys;
+void SecretCache::ExpireName(std::string_view name, TimePoint now) {
   WriterGuard guard(lock_);
   for (auto& entry : entries_) {
     if (entry->spec.name == name && entry->spec.selector.version_id.empty()) {
       entry->expires_at = std::min(entry->expires_at, now);
       entry->refresh_at = std::min(entry->refresh_at, now);
-      keys.push_back(entry->key);
     }
   }
-  return keys;
 }
 
 void SecretCache::ReleaseClaim(std::string_view key) {

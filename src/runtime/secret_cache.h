@@ -71,8 +71,8 @@ class SecretCache {
   std::optional<TimePoint> FetchedAt(std::string_view key);
   std::optional<EntrySpec> SpecFor(std::string_view key);
   // Marks every entry of logical name `name` that is not pinned to a version id as expired at
-  // `now` (a write made them stale; a version id never changes its value). Returns their keys.
-  std::vector<std::string> ExpireName(std::string_view name, TimePoint now);
+  // `now` (a write made them stale; a version id never changes its value).
+  void ExpireName(std::string_view name, TimePoint now);
   // Lets the entry's refresh be claimed again (after a failed refresh).
   void ReleaseClaim(std::string_view key);
   // Claims every entry whose refresh time has passed and that nobody has claimed.

@@ -418,7 +418,7 @@ Result<StatusDetailList> SecretsManagerImpl::BackendDetails() {
 
 void SecretsManagerImpl::AfterWrite(std::string_view name) {
   // Unsubscribed entries are read again when next asked for.
-  (void)cache_.ExpireName(name, clock_.Now());
+  cache_.ExpireName(name, clock_.Now());
   for (const std::string& ref : subscribers_->Refs()) {
     auto spec = SpecForRef(ref, VersionSelector::Current(), false);
     if (spec.ok() && spec->name == name) {

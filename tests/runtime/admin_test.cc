@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/runtime_test_util.h"
+#include "support/log_capture.h"
 
 namespace locksmith::testing {
 namespace {
@@ -17,6 +18,7 @@ using ::testing::ByMove;
 using ::testing::ElementsAre;
 using ::testing::Eq;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::Return;
 
 auto PutReturns(std::string version_id) {
@@ -162,6 +164,26 @@ TEST_F(ManagerTest, RotateFallsBackToAPlainPutWithoutAPendingStage) {
   EXPECT_CALL(*provider_, Put(_, _, Stage::kCurrent)).WillOnce(PutReturns("v2"));
   EXPECT_CALL(*provider_, PromoteToCurrent(_, _)).Times(0);
   ASSERT_THAT(manager_->Rotate("jwt", 16), IsOk());
+}
+
+TEST_F(ManagerTest, WrittenValuesNeverReachLogsOrErrors) {
+  constexpr std::string_view kPlanted = "planted-admin-value-Vx93";
+  LogCapture logs;
+  Make();
+  // Subscribed, so the put re-reads; the re-read fails and is logged (name and code only).
+  EXPECT_CALL(*provider_, Get(_, _))
+      .WillOnce(ReturnSecret("one", "v1"))
+      .WillRepeatedly(ReturnError(ErrorCode::kUnavailable));
+  auto handle = manager_->Subscribe("db", [](const SecretUpdate&) {});
+  EXPECT_CALL(*provider_, Put(_, _, _))
+      .WillOnce(PutReturns("v2"))
+      .WillOnce(PutFails(ErrorCode::kPermissionDenied));
+  ASSERT_THAT(manager_->Put("db", SecretValue(kPlanted)), IsOk());
+  auto denied = manager_->Put("db", SecretValue(kPlanted));
+  ASSERT_THAT(denied, HasError(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(denied.error().message, Not(HasSubstr(kPlanted)));
+  EXPECT_THAT(logs.Text(), HasSubstr("reading it again failed"));
+  EXPECT_THAT(logs.Text(), Not(HasSubstr(kPlanted)));
 }
 
 TEST_F(ManagerTest, BadNamesAreRefusedBeforeTheBackEnd) {
