@@ -14,8 +14,12 @@ also serves the credential sources of the SDK chain: the container credentials e
 Test controls (no signature needed), all JSON:
   POST /_test/credentials  {"access_key", "secret_key", "token"?, "expires"? (epoch), "allow"?}
   POST /_test/clock        {"set": epoch} | {"advance": seconds} | {"real": true}
-  POST /_test/fault        {"kind": throttle|500|slow|drop|malformed|internal, "count": n,
+  POST /_test/fault        {"kind": throttle|500|slow|drop|malformed|internal|echo, "count": n,
                             "op"?: "GetSecretValue", "seconds"?: for slow}   ("kind": "clear")
+                           echo: an error of "type" (ValidationException) and "status" (400)
+                           whose message quotes what the request carried (SecretString raw,
+                           JSON-escaped and base64, SecretBinary, SecretId) and the signing
+                           secret key and session token: a careless proxy or mock
   POST /_test/container    {"token": authorization expected, "ttl": seconds}
   POST /_test/imds         {"ttl": seconds, "role": name, "enabled": bool}
   POST /_test/web-identity {"token": expected JWT, "ttl": seconds}
@@ -837,6 +841,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError("SerializationException", "Expected a JSON object.", coral=True)
             key = st.keys.get(self.headers.get("Authorization", "").split("Credential=")[1]
                               .split("/")[0])
+            if fault is not None and fault["kind"] == "echo":
+                raise echo_error(fault, req, key)
             if key and key.get("allow") is not None and op not in key["allow"]:
                 raise ApiError("AccessDeniedException", (
                     "User: arn:aws:iam::%s:user/locksmith is not authorized to perform: "
@@ -847,6 +853,27 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, out)
         except ApiError as e:
             return self.send_error_shape(e)
+
+
+def echo_error(fault, req, key):
+    """The error of an "echo" fault: everything secret the request touched, in many forms."""
+    quoted = []
+    value = req.get("SecretString")
+    if isinstance(value, str):
+        raw = value.encode("utf-8", "surrogatepass")
+        quoted += ["Value '%s' at 'secretString' failed to satisfy constraint" % value,
+                   "as JSON %s" % json.dumps(value), "as base64 %s" % base64.b64encode(raw).decode(),
+                   "as base64url %s" % base64.urlsafe_b64encode(raw).decode().rstrip("=")]
+    if isinstance(req.get("SecretBinary"), str):
+        quoted.append("Value '%s' at 'secretBinary'" % req["SecretBinary"])
+    if isinstance(req.get("SecretId"), str):
+        quoted.append("for secret %s" % req["SecretId"])
+    if key:
+        quoted.append("signed with %s" % key.get("secret"))
+        if key.get("token"):
+            quoted.append("session %s" % key["token"])
+    return ApiError(fault.get("type", "ValidationException"), "; ".join(quoted),
+                    status=int(fault.get("status", 400)))
 
 
 def main():

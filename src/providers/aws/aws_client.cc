@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "core/scrub.h"
 #include "locksmith/log.h"
 #include "providers/aws/aws_json.h"
 
@@ -54,18 +55,10 @@ bool In(const std::array<std::string_view, N>& list, std::string_view type) {
   return std::find(list.begin(), list.end(), type) != list.end();
 }
 
-std::string Scrub(std::string text, const std::vector<std::string_view>& scrub) {
-  for (std::string_view secret : scrub) {
-    if (secret.size() < 4) {
-      continue;
-    }
-    for (std::size_t pos = text.find(secret); pos != std::string::npos;
-         pos = text.find(secret, pos)) {
-      text.replace(pos, secret.size(), "***");
-    }
-  }
-  return text;
-}
+// The operations whose request carries nothing secret and whose failures may quote AWS's
+// (scrubbed) message; every other operation writes (a value, or which version is current).
+constexpr std::array<std::string_view, 4> kReadOperations = {"GetSecretValue", "DescribeSecret",
+                                                             "ListSecrets", "BatchGetSecretValue"};
 
 std::string Authority(std::string_view url) {
   std::size_t start = url.find("://");
@@ -158,16 +151,16 @@ bool IsExpiredCredentialType(std::string_view type) {
   return type == "ExpiredToken" || type == "ExpiredTokenException";
 }
 
-Error AwsError(const HttpResponse& response, std::string_view what,
-               const std::vector<std::string_view>& scrub) {
+Error AwsError(const HttpResponse& response, std::string_view what, BackendText text,
+               std::span<const std::string_view> secrets) {
   const std::string type = AwsErrorType(response);
   std::string message;
-  {
+  if (text == BackendText::kScrubbed) {
     nlohmann::json json = nlohmann::json::parse(response.body, nullptr, false);
     JsonWiper wipe(json);
     for (const char* key : {"Message", "message"}) {
       if (json.is_object() && json.contains(key) && json[key].is_string()) {
-        message = Scrub(json[key].get<std::string>(), scrub);
+        message = ScrubBackendText(json[key].get_ref<const std::string&>(), secrets);
         break;
       }
     }
@@ -203,14 +196,15 @@ Error AwsError(const HttpResponse& response, std::string_view what,
   } else {
     code = ErrorCode::kInternal;
   }
-  std::string text = std::string(what) + ": AWS answered HTTP " + std::to_string(response.status);
-  if (!type.empty()) {
-    text += " " + type;
+  // The type chose the code; it is quoted only if it looks like one and holds no secret.
+  std::string out = std::string(what) + ": AWS answered HTTP " + std::to_string(response.status);
+  if (std::string safe_type = SafeErrorCode(type, secrets); !safe_type.empty()) {
+    out += " " + safe_type;
   }
   if (!message.empty()) {
-    text += ": " + message;
+    out += ": " + message;
   }
-  return MakeError(code, std::move(text));
+  return MakeError(code, std::move(out));
 }
 
 SecretsManagerClient::SecretsManagerClient(Options options, HttpClient& http,
@@ -218,7 +212,8 @@ SecretsManagerClient::SecretsManagerClient(Options options, HttpClient& http,
     : options_(std::move(options)), http_(http), credentials_(credentials), clock_(clock) {}
 
 Result<AwsReply> SecretsManagerClient::Call(std::string_view op, std::string body,
-                                            std::string_view what) {
+                                            std::string_view what,
+                                            std::span<const std::string_view> values) {
   struct BodyWiper {
     std::string& body;
     ~BodyWiper() { WipeString(body); }
@@ -251,12 +246,36 @@ Result<AwsReply> SecretsManagerClient::Call(std::string_view op, std::string bod
       credentials_.Invalidate();
       continue;
     }
-    std::vector<std::string_view> scrub = {credentials.secret_access_key.RevealUnsafe(), body};
-    if (credentials.session_token) {
-      scrub.push_back(credentials.session_token->RevealUnsafe());
-    }
-    return AwsError(*response, what, scrub);
+    // A write's failure never quotes AWS's message (a proxy or a mock may echo the value); a
+    // read's is scrubbed of the credentials that signed it.
+    const BackendText text = In(kReadOperations, op) ? BackendText::kScrubbed : BackendText::kOmit;
+    std::vector<std::string_view> secrets = CredentialSecrets(credentials);
+    secrets.insert(secrets.end(), values.begin(), values.end());
+    return AwsError(*response, what, text, secrets);
   }
+}
+
+std::vector<std::string_view> SecretsManagerClient::CredentialSecrets(
+    const AwsCredentials& credentials) {
+  std::vector<std::string_view> secrets = {credentials.secret_access_key.RevealUnsafe(),
+                                           credentials.access_key_id};
+  if (credentials.session_token) {
+    secrets.push_back(credentials.session_token->RevealUnsafe());
+  }
+  return secrets;
+}
+
+Error SecretsManagerClient::EntryError(std::string_view type, std::string_view message,
+                                       std::string_view what) {
+  HttpResponse entry;
+  entry.status = 400;
+  nlohmann::json body = {{"__type", type}, {"Message", message}};
+  entry.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  auto credentials = credentials_.Get();
+  if (!credentials.ok()) {
+    return AwsError(entry, what, BackendText::kOmit, {});
+  }
+  return AwsError(entry, what, BackendText::kScrubbed, CredentialSecrets(*credentials));
 }
 
 }  // namespace locksmith::internal

@@ -8,9 +8,12 @@
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "core/scrub.h"
 #include "locksmith/clock.h"
 #include "locksmith/result.h"
 #include "providers/aws/aws_credentials.h"
@@ -45,9 +48,11 @@ Result<HttpRequest> BuildSecretsManagerRequest(std::string_view endpoint, std::s
 std::string AwsErrorType(const HttpResponse& response);
 
 // The locksmith error for a failed answer. `what` says what was being done ("reading 'x'").
-// The AWS message is included with every string in `scrub` replaced by ***.
-Error AwsError(const HttpResponse& response, std::string_view what,
-               const std::vector<std::string_view>& scrub = {});
+// The code follows AWS's error type and the HTTP status. The message holds the type when it is
+// an identifier free of `secrets` (core/scrub.h SafeErrorCode) and, for BackendText::kScrubbed,
+// AWS's message through ScrubBackendText with `secrets`; never for kOmit.
+Error AwsError(const HttpResponse& response, std::string_view what, BackendText text,
+               std::span<const std::string_view> secrets);
 
 bool IsExpiredCredentialType(std::string_view type);
 
@@ -62,14 +67,23 @@ class SecretsManagerClient {
                        Clock& clock);
 
   // One request (two when the first is refused for expired credentials: refreshed and re-signed).
-  // `body` is JSON text (may hold a secret value: it is wiped). Errors: the mapped AWS error
-  // (kThrottled, kUnavailable for 5xx), transport errors (kUnavailable, kDeadlineExceeded),
-  // kUnavailable for a malformed 2xx body.
-  Result<AwsReply> Call(std::string_view op, std::string body, std::string_view what);
+  // `body` is JSON text (may hold a secret value: it is wiped); `values` are the secret values it
+  // carries. Errors: the mapped AWS error (kThrottled, kUnavailable for 5xx), transport errors
+  // (kUnavailable, kDeadlineExceeded), kUnavailable for a malformed 2xx body. Only the read
+  // operations (GetSecretValue, DescribeSecret, ListSecrets, BatchGetSecretValue) quote AWS's
+  // message, scrubbed of the credentials; the others never do.
+  Result<AwsReply> Call(std::string_view op, std::string body, std::string_view what,
+                        std::span<const std::string_view> values = {});
+
+  // The error for one failed entry of a BatchGetSecretValue answer (its ErrorCode and Message),
+  // the message scrubbed as a read's.
+  Error EntryError(std::string_view type, std::string_view message, std::string_view what);
 
   const std::string& endpoint() const { return options_.endpoint; }
 
  private:
+  static std::vector<std::string_view> CredentialSecrets(const AwsCredentials& credentials);
+
   const Options options_;
   HttpClient& http_;
   RefreshingCredentials& credentials_;

@@ -10,6 +10,7 @@
 #include "core/logical_name.h"
 #include "core/stages.h"
 #include "core/strings.h"
+#include "core/utf8.h"
 #include "locksmith/log.h"
 #include "locksmith/naming.h"
 #include "providers/aws/aws_json.h"
@@ -54,35 +55,6 @@ std::string StringField(const json& object, const char* key) {
     return object[key].get<std::string>();
   }
   return {};
-}
-
-bool IsValidUtf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t extra = 0;
-    if (c < 0x80) {
-      extra = 0;
-    } else if ((c >> 5) == 0x6) {
-      extra = 1;
-    } else if ((c >> 4) == 0xE) {
-      extra = 2;
-    } else if ((c >> 3) == 0x1E) {
-      extra = 3;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size() + (extra == 0 ? 1 : 0) && extra > 0) {
-      return false;
-    }
-    for (std::size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) {
-        return false;
-      }
-    }
-    i += extra + 1;
-  }
-  return true;
 }
 
 // The value of one GetSecretValue / BatchGetSecretValue entry.
@@ -348,6 +320,9 @@ Result<VersionInfo> AwsProviderImpl::Put(std::string_view name, const SecretValu
   if (stage == Stage::kPrevious) {
     return MakeError(ErrorCode::kInvalidArgument, "a new version cannot be put as previous");
   }
+  // Text goes as SecretString; bytes that are not UTF-8 (which a JSON string cannot hold) as
+  // SecretBinary, as `aws secretsmanager put-secret-value --secret-binary` does; a read returns
+  // the same bytes either way.
   auto value_fields = [&](json& body) {
     if (IsValidUtf8(value.RevealUnsafe())) {
       body["SecretString"] = std::string(value.RevealUnsafe());
@@ -362,12 +337,13 @@ Result<VersionInfo> AwsProviderImpl::Put(std::string_view name, const SecretValu
     return text;
   };
   const std::string what = "writing " + Quoted(name);
+  const std::string_view values[] = {value.RevealUnsafe()};
   LOCKSMITH_ASSIGN_OR_RETURN(std::string token, NewRequestToken());
   json body = {{"SecretId", SecretId(name)},
                {"ClientRequestToken", token},
                {"VersionStages", json::array({std::string(AwsStageLabel(stage))})}};
   value_fields(body);
-  auto reply = client_->Call("PutSecretValue", dump(body), what);
+  auto reply = client_->Call("PutSecretValue", dump(body), what, values);
   if (!reply.ok() && reply.error().code == ErrorCode::kNotFound) {
     // A new secret: CreateSecret makes its first version AWSCURRENT. A secret whose first
     // version is to be pending is created empty, then given the pending version.
@@ -375,7 +351,8 @@ Result<VersionInfo> AwsProviderImpl::Put(std::string_view name, const SecretValu
     if (stage == Stage::kCurrent) {
       value_fields(create);
     }
-    LOCKSMITH_ASSIGN_OR_RETURN(AwsReply created, client_->Call("CreateSecret", dump(create), what));
+    LOCKSMITH_ASSIGN_OR_RETURN(AwsReply created,
+                               client_->Call("CreateSecret", dump(create), what, values));
     if (stage == Stage::kCurrent) {
       VersionInfo info;
       info.version_id = StringField(created.json, "VersionId");
@@ -387,7 +364,7 @@ Result<VersionInfo> AwsProviderImpl::Put(std::string_view name, const SecretValu
             {"ClientRequestToken", token},
             {"VersionStages", json::array({std::string(AwsStageLabel(stage))})}};
     value_fields(body);
-    reply = client_->Call("PutSecretValue", dump(body), what);
+    reply = client_->Call("PutSecretValue", dump(body), what, values);
   }
   if (!reply.ok()) {
     return std::move(reply).error();
@@ -488,12 +465,10 @@ Result<AwsBatchResult> AwsProviderImpl::GetBatch(const std::vector<std::string>&
       }
       for (auto& entry : reply.json.value("Errors", json::array())) {
         std::string name = name_for(entry);
-        std::string code = StringField(entry, "ErrorCode");
-        HttpResponse fake;
-        fake.status = 400;
-        fake.body = json({{"__type", code}, {"Message", StringField(entry, "Message")}}).dump();
         seen.insert(name);
-        result.errors.emplace_back(name, AwsError(fake, "preloading " + Quoted(name)));
+        result.errors.emplace_back(
+            name, client_->EntryError(StringField(entry, "ErrorCode"),
+                                      StringField(entry, "Message"), "preloading " + Quoted(name)));
       }
       next_token = StringField(reply.json, "NextToken");
     } while (!next_token.empty());

@@ -504,7 +504,8 @@ TEST(AwsErrors, Mapping) {
        }) {
     SCOPED_TRACE(c.type);
     std::string body = std::string(R"({"__type":")") + c.type + R"(","message":"m"})";
-    Error error = internal::AwsError(Answer(c.status, body), "reading 'x'");
+    Error error = internal::AwsError(Answer(c.status, body), "reading 'x'",
+                                     internal::BackendText::kScrubbed, {});
     EXPECT_EQ(error.code, c.code);
     EXPECT_THAT(error.message, HasSubstr("reading 'x'"));
   }
@@ -518,13 +519,28 @@ TEST(AwsErrors, Mapping) {
 
 TEST(AwsErrors, MessageFromEitherCaseAndScrubbed) {
   Error upper = internal::AwsError(
-      Answer(400, R"({"__type":"ResourceNotFoundException","Message":"can't find it"})"), "w");
+      Answer(400, R"({"__type":"ResourceNotFoundException","Message":"can't find it"})"), "w",
+      internal::BackendText::kScrubbed, {});
   EXPECT_THAT(upper.message, HasSubstr("can't find it"));
+  const std::string_view secrets[] = {"token-XYZ-123"};
   Error scrubbed = internal::AwsError(
       Answer(403, R"({"__type":"SignatureDoesNotMatch","message":"canonical had token-XYZ-123"})"),
-      "w", {"token-XYZ-123"});
+      "w", internal::BackendText::kScrubbed, secrets);
   EXPECT_THAT(scrubbed.message, Not(HasSubstr("token-XYZ-123")));
   EXPECT_THAT(scrubbed.message, HasSubstr("***"));
+}
+
+// A write's error says what failed and how (status, type), never what AWS said about it.
+TEST(AwsErrors, WriteErrorsOmitTheMessageAndATypeThatHoldsTheValue) {
+  const std::string_view values[] = {"the-value-written"};
+  Error omitted = internal::AwsError(
+      Answer(400, R"({"__type":"ValidationException","Message":"Value 'x' is invalid"})"), "w",
+      internal::BackendText::kOmit, values);
+  EXPECT_EQ(omitted.code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(omitted.message, "w: AWS answered HTTP 400 ValidationException");
+  Error odd_type = internal::AwsError(Answer(400, R"({"__type":"Bad_the-value-written"})"), "w",
+                                      internal::BackendText::kOmit, values);
+  EXPECT_EQ(odd_type.message, "w: AWS answered HTTP 400");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 
+#include "core/crypto.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
 #include "locksmith/testing/matchers.h"
@@ -183,6 +184,23 @@ TEST_F(AwsProviderTest, BinaryValuesAndFieldsRoundTrip) {
   auto whole = provider->Get("database", VersionSelector::Current());
   ASSERT_THAT(whole, IsOk());
   EXPECT_TRUE(whole->value.Equals(R"({"password":"pw-1","user":"app"})"));
+}
+
+// Bytes a strict UTF-8 check refuses (overlong, surrogate, past U+10FFFF, truncated) go as
+// SecretBinary and come back unchanged; a lax check sent them as SecretString and the JSON
+// library threw.
+TEST_F(AwsProviderTest, ValuesThatAreNotUtf8RoundTripAsSecretBinary) {
+  auto provider = Make(Options());
+  for (const std::string& bytes : {std::string("over\xC0\xAFlong"), std::string("\xED\xA0\x80"),
+                                   std::string("\xF4\x90\x80\x80"), std::string("cut\xE2\x82")}) {
+    SCOPED_TRACE(::testing::PrintToString(bytes));
+    ASSERT_THAT(provider->Put("bin", SecretValue(bytes), Stage::kCurrent), IsOk());
+    auto got = provider->Get("bin", VersionSelector::Current());
+    ASSERT_THAT(got, IsOk());
+    EXPECT_TRUE(got->value.Equals(bytes));
+  }
+  ASSERT_THAT(provider->Put("text", SecretValue("caf\xC3\xA9"), Stage::kCurrent), IsOk());
+  EXPECT_TRUE(provider->Get("text", VersionSelector::Current())->value.Equals("caf\xC3\xA9"));
 }
 
 // "name#field" is the runtime's (AwsRuntimeTest.FieldsShareOneRead); a provider refuses it.
@@ -434,6 +452,74 @@ TEST_F(AwsProviderTest, PlantedSecretsNeverLeakIntoErrorsOrLogs) {
   for (const char* planted : {kPlanted, kKey, kToken}) {
     EXPECT_THAT(all, Not(HasSubstr(planted)));
   }
+}
+
+// issue 9: a server (a proxy, a mock) whose ValidationException quotes the submitted value had
+// `put` print it. A write's error now holds no text of the back end's at all.
+TEST_F(AwsProviderTest, AnEchoingServerNeverGetsTheValueIntoAWriteError) {
+  locksmith::testing::LogCapture logs;
+  constexpr char kKey[] = "planted-Secret-Access-Key-91b2";
+  constexpr char kToken[] = "planted-Session-Token-c4d8e0";
+  server_.Control("POST", "/_test/credentials",
+                  {{"access_key", "ASIAPLANTED"}, {"secret_key", kKey}, {"token", kToken}});
+  auto provider = Make(Options(), std::make_unique<ScriptedSource>("ASIAPLANTED", kKey, kToken));
+  const std::string value = "planted\"Value\\<\xC3\xA9>-7f3a9c";
+  const std::string as_json = nlohmann::json(value).dump();
+  const std::string needles[] = {value,
+                                 as_json.substr(1, as_json.size() - 2),
+                                 internal::Base64Encode(internal::AsBytes(value)),
+                                 internal::Base64UrlEncode(internal::AsBytes(value)),
+                                 kKey,
+                                 kToken};
+  for (const char* op : {"PutSecretValue", "CreateSecret"}) {
+    SCOPED_TRACE(op);
+    if (std::string(op) == "CreateSecret") {
+      server_.Fault({{"kind", "clear"}});
+    }
+    server_.Fault({{"kind", "echo"}, {"op", op}, {"count", 1}});
+    auto put = provider->Put(std::string("echo-") + op, SecretValue(value), Stage::kCurrent);
+    ASSERT_THAT(put, HasError(ErrorCode::kInvalidArgument));
+    EXPECT_THAT(put.error().message, HasSubstr("ValidationException"));
+    for (const std::string& needle : needles) {
+      EXPECT_THAT(put.error().message, Not(HasSubstr(needle)));
+      EXPECT_THAT(logs.Text(), Not(HasSubstr(needle)));
+    }
+  }
+  // Promotion is a write too.
+  server_.Fault({{"kind", "clear"}});
+  auto v1 = provider->Put("promoted", SecretValue(value), Stage::kCurrent);
+  ASSERT_THAT(v1, IsOk());
+  auto v2 = provider->Put("promoted", SecretValue("second-value"), Stage::kPending);
+  ASSERT_THAT(v2, IsOk());
+  server_.Fault({{"kind", "echo"}, {"op", "UpdateSecretVersionStage"}, {"count", 1}});
+  auto promoted = provider->PromoteToCurrent("promoted", v2->version_id);
+  ASSERT_THAT(promoted, HasError(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(promoted.error().message, Not(HasSubstr(kPrefix)));  // no text of AWS's
+  EXPECT_THAT(promoted.error().message, Not(HasSubstr(kKey)));
+}
+
+// A read's error keeps AWS's message (it helps operators) without the credentials that signed it.
+TEST_F(AwsProviderTest, AnEchoingServerNeverGetsCredentialsIntoAReadError) {
+  locksmith::testing::LogCapture logs;
+  constexpr char kKey[] = "planted-Secret-Access-Key-91b2";
+  constexpr char kToken[] = "planted-Session-Token-c4d8e0";
+  server_.Control("POST", "/_test/credentials",
+                  {{"access_key", "ASIAPLANTED"}, {"secret_key", kKey}, {"token", kToken}});
+  auto provider = Make(Options(), std::make_unique<ScriptedSource>("ASIAPLANTED", kKey, kToken));
+  for (const char* op : {"GetSecretValue", "DescribeSecret", "ListSecrets"}) {
+    SCOPED_TRACE(op);
+    server_.Fault({{"kind", "echo"}, {"op", op}, {"count", 1}, {"type", "AccessDeniedException"}});
+    Error error = std::string(op) == "GetSecretValue"
+                      ? provider->Get("k", VersionSelector::Current()).error()
+                  : std::string(op) == "DescribeSecret" ? provider->Describe("k").error()
+                                                        : provider->List("").error();
+    EXPECT_EQ(error.code, ErrorCode::kPermissionDenied);
+    EXPECT_THAT(error.message, HasSubstr("signed with ***"));
+    EXPECT_THAT(error.message, Not(HasSubstr(kKey)));
+    EXPECT_THAT(error.message, Not(HasSubstr(kToken)));
+  }
+  EXPECT_THAT(logs.Text(), Not(HasSubstr(kKey)));
+  EXPECT_THAT(logs.Text(), Not(HasSubstr(kToken)));
 }
 
 }  // namespace
