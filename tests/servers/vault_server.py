@@ -17,9 +17,12 @@ Time comes from the server's own clock, which only moves when told to (POST /_te
 
 Test controls (no token needed, never under /v1):
   POST /_test/clock/advance {"seconds": N}
-  POST /_test/fault {"mode": "none|sealed|429|500|502|412|slow|drop|malformed",
-                     "count": N (optional: fault only the next N requests), "path": "prefix"}
-       (a "slow" request hangs until the fault is cleared or "delay" seconds pass)
+  POST /_test/fault {"mode": "none|sealed|429|500|502|412|slow|drop|malformed|echo",
+                     "count": N (optional: fault only the next N requests), "path": "prefix",
+                     "method": "GET" (optional: only requests with this method)}
+       (a "slow" request hangs until the fault is cleared or "delay" seconds pass; "echo" answers
+       "status" (400) with errors quoting the request's body raw, JSON-encoded and base64, and its
+       X-Vault-Token: a careless proxy or mock)
   GET  /_test/stats   counters: requests, logins, renewals, lookups, connections, data_reads
                       (KV v2 data GETs), metadata_reads
   POST /_test/revoke {"token": "..."}  revokes a token (as an operator would)
@@ -257,7 +260,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
             with LOCK:
                 state.stats["requests"] += 1
-            if self.apply_fault(path):
+            if self.apply_fault(method, path, body):
                 return
             if method == "GET" and query.get("list", [""])[0] == "true":
                 method = "LIST"
@@ -270,12 +273,14 @@ class Handler(BaseHTTPRequestHandler):
         except (ValueError, KeyError, TypeError) as e:
             self.send_json(400, {"errors": [str(e)]})
 
-    def apply_fault(self, path):
+    def apply_fault(self, method, path, body):
         state = self.server.state
         with LOCK:
             fault = dict(state.fault)
             mode = fault.get("mode", "none")
             if mode == "none" or not path.startswith("/v1/" + fault.get("path", "")):
+                return False
+            if fault.get("method") not in (None, method):
                 return False
             if "count" in fault:
                 state.fault["count"] -= 1
@@ -291,6 +296,15 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(502, {"errors": ["bad gateway"]})
         elif mode == "412":
             self.send_json(412, {"errors": ["required index state not present"]})
+        elif mode == "echo":
+            values = [v for v in (body.get("data") or {}).values() if isinstance(v, str)]
+            values += [v for v in body.values() if isinstance(v, str)]
+            quoted = ["value %s" % v for v in values]
+            quoted += ["base64 %s" % base64.b64encode(v.encode()).decode() for v in values]
+            quoted.append("body %s" % json.dumps(body))
+            quoted.append("token %s" % self.headers.get("X-Vault-Token", ""))
+            self.send_json(int(fault.get("status", 400)),
+                           {"errors": ["1 error occurred:\n\t* " + "; ".join(quoted) + "\n\n"]})
         elif mode == "malformed":
             data = b'{"data": {"data": {"value": '
             self.send_response(200)
@@ -318,7 +332,7 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_test/fault" and method == "POST":
                 mode = body.get("mode", "none")
                 state.fault = {"mode": mode}
-                for key in ("count", "path", "delay"):
+                for key in ("count", "path", "delay", "method", "status"):
                     if key in body:
                         state.fault[key] = body[key]
                 if mode == "none":

@@ -58,7 +58,9 @@ Result<VaultReply> VaultApi::Call(std::string_view method, std::string_view path
 
 namespace {
 
-std::string VaultErrorText(const nlohmann::json& json, const std::vector<std::string_view>& scrub) {
+// Vault's "errors" strings, joined: the raw text of the back end (may hold anything the request
+// carried; the caller wipes it).
+std::string VaultErrorText(const nlohmann::json& json) {
   if (!json.is_object() || !json.contains("errors") || !json["errors"].is_array()) {
     return {};
   }
@@ -70,47 +72,25 @@ std::string VaultErrorText(const nlohmann::json& json, const std::vector<std::st
     if (!text.empty()) {
       text += "; ";
     }
-    text += e.get<std::string>();
+    text += e.get_ref<const std::string&>();
   }
-  for (const auto& secret : scrub) {
-    if (secret.size() < 4) {
-      continue;
-    }
-    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
-      text.replace(pos, secret.size(), "***");
-    }
-  }
-  // Vault wraps errors as "1 error occurred:\n\t* permission denied\n\n".
-  std::string clean;
-  for (char c : text) {
-    if (c == '\n' || c == '\t') {
-      c = ' ';
-    }
-    if (c == ' ' && (clean.empty() || clean.back() == ' ')) {
-      continue;
-    }
-    clean.push_back(c);
-  }
-  while (!clean.empty() && clean.back() == ' ') {
-    clean.pop_back();
-  }
-  if (clean.size() > 200) {
-    clean.resize(200);
-    clean += "...";
-  }
-  return clean;
+  return text;
 }
 
 }  // namespace
 
-Error VaultError(const VaultReply& reply, std::string_view what,
-                 const std::vector<std::string_view>& scrub) {
-  std::string detail = VaultErrorText(reply.json, scrub);
+Error VaultError(const VaultReply& reply, std::string_view what, BackendText text,
+                 std::span<const std::string_view> secrets) {
+  std::string raw = VaultErrorText(reply.json);
+  // Read for the one fact that picks the code, then quoted (scrubbed) only for reads.
+  const bool cas_conflict = raw.find("check-and-set") != std::string::npos;
+  std::string detail = text == BackendText::kScrubbed ? ScrubBackendText(raw, secrets) : "";
+  WipeString(raw);
   ErrorCode code = ErrorCode::kInternal;
   std::string summary;
   switch (reply.status) {
     case 400:
-      if (detail.find("check-and-set") != std::string::npos) {
+      if (cas_conflict) {
         code = ErrorCode::kAborted;
         summary = "a concurrent write won (check-and-set)";
       } else {

@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/scrub.h"
 #include "locksmith/result.h"
 #include "locksmith/secret_value.h"
 #include "transport/http_client.h"
@@ -47,10 +49,11 @@ class VaultApi {
   std::chrono::milliseconds timeout_;
 };
 
-// The error for a non-2xx reply. `what` says what was being done ("reading 'jwt-secret'").
-// Vault's own error text is included, with every string in `scrub` (tokens, secret ids, values)
-// replaced by ***.
-Error VaultError(const VaultReply& reply, std::string_view what,
-                 const std::vector<std::string_view>& scrub = {});
+// The error for a non-2xx reply. `what` says what was being done ("reading 'jwt-secret'"); the
+// code follows the HTTP status. Vault's own error text is quoted only with
+// BackendText::kScrubbed (reads), through ScrubBackendText with `secrets`; never for kOmit
+// (writes and logins, whose requests carry values and credentials).
+Error VaultError(const VaultReply& reply, std::string_view what, BackendText text,
+                 std::span<const std::string_view> secrets = {});
 
 }  // namespace locksmith::internal

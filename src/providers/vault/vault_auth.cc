@@ -134,7 +134,7 @@ Result<void> VaultAuth::LoginLocked() {
                          std::to_string(reply->status) + ")");
   }
   if (reply->status != 200) {
-    return VaultError(*reply, "logging in with AppRole", {secret_id.RevealUnsafe()});
+    return VaultError(*reply, "logging in with AppRole", BackendText::kOmit);
   }
   const auto* auth = Field(reply->json, "auth");
   const auto* client_token = auth != nullptr ? Field(*auth, "client_token") : nullptr;
@@ -168,7 +168,7 @@ Result<void> VaultAuth::LookupInitialLocked() {
                      "vault: token rejected (expired, revoked or mistyped)");
   }
   if (reply.status != 200) {
-    return VaultError(reply, "looking up the token", {token.RevealUnsafe()});
+    return VaultError(reply, "looking up the token", BackendText::kOmit);
   }
   const auto* data = Field(reply.json, "data");
   if (data == nullptr) {
@@ -200,7 +200,7 @@ Result<void> VaultAuth::RenewLocked() {
     return LoginLocked();
   }
   if (reply.status != 200) {
-    return VaultError(reply, "renewing the token", {token.RevealUnsafe()});
+    return VaultError(reply, "renewing the token", BackendText::kOmit);
   }
   const auto* auth = Field(reply.json, "auth");
   if (auth == nullptr) {
@@ -386,7 +386,7 @@ Result<VaultTokenInfo> VaultAuth::LookupSelf() {
   LOCKSMITH_ASSIGN_OR_RETURN(VaultReply reply,
                              api_.Call("GET", "auth/token/lookup-self", &token.value));
   if (reply.status != 200) {
-    return VaultError(reply, "looking up the token", {token.value.RevealUnsafe()});
+    return VaultError(reply, "looking up the token", BackendText::kOmit);
   }
   const auto* data = Field(reply.json, "data");
   if (data == nullptr) {

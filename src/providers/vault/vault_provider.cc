@@ -5,7 +5,9 @@
 #include <map>
 
 #include "core/logical_name.h"
+#include "core/scrub.h"
 #include "core/time_format.h"
+#include "core/utf8.h"
 #include "locksmith/duration.h"
 #include "locksmith/log.h"
 #include "locksmith/naming.h"
@@ -97,6 +99,29 @@ bool IsLive(const nlohmann::json& meta) {
 
 // Up to this many older versions are tried when looking for a live one below a deleted one.
 constexpr int kMaxVersionWalk = 10;
+
+// A failed read's "errors" strings with the tokens the call sent scrubbed out, before any code
+// reads them (a read's error quotes Vault's text; a write's never does, so its text is left for
+// VaultError's check-and-set test).
+void ScrubReadErrors(std::string_view method, VaultReply& reply,
+                     std::span<const std::string_view> tokens) {
+  if ((method != "GET" && method != "LIST") || (reply.status >= 200 && reply.status < 300) ||
+      !reply.json.is_object()) {
+    return;
+  }
+  auto errors = reply.json.find("errors");
+  if (errors == reply.json.end() || !errors->is_array()) {
+    return;
+  }
+  for (auto& entry : *errors) {
+    if (entry.is_string()) {
+      auto& text = entry.get_ref<std::string&>();
+      std::string scrubbed = ScrubBackendText(text, tokens);
+      WipeString(text);
+      text = std::move(scrubbed);
+    }
+  }
+}
 
 }  // namespace
 
@@ -196,14 +221,25 @@ Result<VaultReply> VaultProvider::Call(std::string_view method, const std::strin
   if (reply.ok() && reply->status == 403) {
     auto recovered = auth_->RecoverFromForbidden(token.generation);
     if (recovered.ok() && *recovered) {
+      const SecretValue first = token.value.Clone();
       LOCKSMITH_ASSIGN_OR_RETURN(token, auth_->Current());
       reply = api_->Call(method, path, &token.value, std::move(retry_body));
-    } else if (!recovered.ok()) {
+      if (reply.ok()) {
+        const std::string_view tokens[] = {first.RevealUnsafe(), token.value.RevealUnsafe()};
+        ScrubReadErrors(method, *reply, tokens);
+      }
+      return reply;
+    }
+    if (!recovered.ok()) {
       WipeString(retry_body);
       return std::move(recovered).error();
     }
   }
   WipeString(retry_body);
+  if (reply.ok()) {
+    const std::string_view tokens[] = {token.value.RevealUnsafe()};
+    ScrubReadErrors(method, *reply, tokens);
+  }
   return reply;
 }
 
@@ -246,7 +282,7 @@ Result<VaultProvider::Read> VaultProvider::ReadVersion(std::string_view name,
                                  : "secret " + Quoted(name) + " not found in Vault");
   }
   if (reply.status != 200) {
-    return VaultError(reply, what);
+    return VaultError(reply, what, BackendText::kScrubbed);
   }
   if (meta == nullptr || !data->contains("data") || !(*data)["data"].is_object()) {
     return MakeError(ErrorCode::kUnavailable,
@@ -340,7 +376,7 @@ Result<std::optional<VaultProvider::Versions>> VaultProvider::ReadMetadata(
     return MakeError(ErrorCode::kNotFound, "secret " + Quoted(name) + " not found in Vault");
   }
   if (reply.status != 200) {
-    return VaultError(reply, "reading metadata of " + Quoted(name));
+    return VaultError(reply, "reading metadata of " + Quoted(name), BackendText::kScrubbed);
   }
   const auto& data = reply.json.is_object() ? reply.json["data"] : reply.json;
   if (!data.is_object() || !data.contains("versions") || !data["versions"].is_object()) {
@@ -509,7 +545,7 @@ Result<void> VaultProvider::ListInto(const std::string& folder, std::string_view
     return OkResult();
   }
   if (reply.status != 200) {
-    return VaultError(reply, "listing secrets");
+    return VaultError(reply, "listing secrets", BackendText::kScrubbed);
   }
   const auto& data = reply.json.is_object() ? reply.json["data"] : reply.json;
   if (!data.is_object() || !data.contains("keys") || !data["keys"].is_array()) {
@@ -548,6 +584,12 @@ Result<VersionInfo> VaultProvider::Put(std::string_view name, const SecretValue&
     return MakeError(ErrorCode::kInvalidArgument, "only the current stage can be written");
   }
   LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name));
+  if (!IsValidUtf8(value.RevealUnsafe())) {
+    // KV v2 keeps values as JSON strings, which hold text only.
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the value is not valid UTF-8; Vault stores text (base64-encode binary "
+                     "values)");
+  }
   std::string path = JoinSecretPath(mount_.prefix, name);
   const std::string& field = options_.default_field;
 
@@ -571,7 +613,7 @@ Result<VersionInfo> VaultProvider::Put(std::string_view name, const SecretValue&
   LOCKSMITH_ASSIGN_OR_RETURN(VaultReply reply, Call("POST", DataPath(path), std::move(text)));
   std::string what = "writing " + Quoted(name);
   if (reply.status != 200) {
-    return VaultError(reply, what, {value.RevealUnsafe()});
+    return VaultError(reply, what, BackendText::kOmit);
   }
   const auto& meta = reply.json.is_object() ? reply.json["data"] : reply.json;
   if (!meta.is_object() || !meta.contains("version")) {
@@ -603,7 +645,8 @@ Result<void> VaultProvider::PromoteToCurrent(std::string_view name, std::string_
   WipeJson(body);
   LOCKSMITH_ASSIGN_OR_RETURN(VaultReply reply, Call("POST", DataPath(path), std::move(text)));
   if (reply.status != 200) {
-    return VaultError(reply, "promoting version " + std::to_string(n) + " of " + Quoted(name));
+    return VaultError(reply, "promoting version " + std::to_string(n) + " of " + Quoted(name),
+                      BackendText::kOmit);
   }
   return OkResult();
 }

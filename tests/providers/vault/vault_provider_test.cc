@@ -6,7 +6,9 @@
 
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 
+#include "core/crypto.h"
 #include "locksmith/naming.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
@@ -411,6 +413,80 @@ TEST_F(VaultProviderTest, NothingSecretReachesLogsOrErrors) {
   EXPECT_GE(server_.Stats()["logins"].get<int>(), 2);
 }
 
+// issue 9: Vault's error text reached the user as it came: a write's could quote the value, and
+// reads, lists and promotions scrubbed nothing, not even the token.
+TEST_F(VaultProviderTest, AnEchoingServerNeverGetsTheValueOrTheTokenIntoErrors) {
+  testing::LogCapture logs;
+  Write("echo", "old-value");
+  auto approle = server_.MakeAppRole("app", "writer", kWriterPolicy);
+  auto provider = Make(Options(approle));
+  ASSERT_NE(provider, nullptr);
+  auto token = provider->auth().Current();
+  ASSERT_THAT(token, IsOk());
+  const std::string token_text(token->value.RevealUnsafe());
+  const std::string value = "planted\"Value\\<\xC3\xA9>-5521";
+  const std::string as_json = nlohmann::json(value).dump();
+  const std::string needles[] = {value, as_json.substr(1, as_json.size() - 2),
+                                 internal::Base64Encode(internal::AsBytes(value)), token_text,
+                                 approle.second};
+  std::vector<std::string> errors;
+
+  // Writes (a put, a promotion): the status says what happened; nothing of Vault's text.
+  server_.SetFault({{"mode", "echo"}, {"method", "POST"}, {"count", 1}});
+  auto put = provider->Put("echo", SecretValue(value), Stage::kCurrent);
+  ASSERT_THAT(put, HasError(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(put.error().message, Not(HasSubstr("error occurred")));
+  errors.push_back(put.error().message);
+  ASSERT_THAT(provider->Put("echo", SecretValue(value), Stage::kCurrent), IsOk());
+  server_.SetFault({{"mode", "echo"}, {"method", "POST"}, {"count", 1}});
+  auto promoted = provider->PromoteToCurrent("echo", "1");
+  ASSERT_THAT(promoted, HasError(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(promoted.error().message, Not(HasSubstr("error occurred")));
+  errors.push_back(promoted.error().message);
+
+  // Reads (data, metadata, list) keep Vault's text for operators, without the token.
+  for (const char* method : {"GET", "LIST"}) {
+    SCOPED_TRACE(method);
+    server_.SetFault({{"mode", "echo"}, {"method", method}, {"count", 1}});
+    auto read = std::string(method) == "GET" ? provider->Get("echo", VersionSelector::Current())
+                                             : Result<Secret>(provider->List("").error());
+    ASSERT_THAT(read, HasError(ErrorCode::kInvalidArgument));
+    EXPECT_THAT(read.error().message, HasSubstr("token ***"));
+    errors.push_back(read.error().message);
+  }
+  server_.SetFault(
+      {{"mode", "echo"}, {"method", "GET"}, {"path", "secret/metadata"}, {"count", 1}});
+  auto described = provider->Describe("echo");
+  ASSERT_THAT(described, HasError(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(described.error().message, HasSubstr("token ***"));
+  errors.push_back(described.error().message);
+
+  std::string all = logs.Text();
+  for (const auto& e : errors) {
+    all += e + "\n";
+  }
+  for (const std::string& needle : needles) {
+    EXPECT_THAT(all, Not(HasSubstr(needle)));
+  }
+}
+
+// KV v2 holds values as JSON strings: bytes that are not UTF-8 are refused with a clear error
+// (the JSON library threw before, which the caller saw as "unexpected exception").
+TEST_F(VaultProviderTest, ValuesThatAreNotUtf8AreRefusedClearly) {
+  Write("text", "kept");
+  auto provider = Make(Options(server_.MakeAppRole("app", "writer", kWriterPolicy)));
+  ASSERT_NE(provider, nullptr);
+  for (const std::string& bytes : {std::string("over\xC0\xAFlong"), std::string("\xED\xA0\x80"),
+                                   std::string("\xF4\x90\x80\x80"), std::string("\xFF\xFE")}) {
+    SCOPED_TRACE(::testing::PrintToString(bytes));
+    EXPECT_THAT(provider->Put("text", SecretValue(bytes), Stage::kCurrent),
+                HasErrorMessage(ErrorCode::kInvalidArgument, "not valid UTF-8"));
+  }
+  EXPECT_TRUE(provider->Get("text", VersionSelector::Current())->value.Equals("kept"));
+  ASSERT_THAT(provider->Put("text", SecretValue("caf\xC3\xA9"), Stage::kCurrent), IsOk());
+  EXPECT_TRUE(provider->Get("text", VersionSelector::Current())->value.Equals("caf\xC3\xA9"));
+}
+
 TEST_F(VaultProviderTest, OptionsValidation) {
   VaultOptions none;
   none.addr = server_.addr();
@@ -461,7 +537,8 @@ TEST(VaultHelpersTest, ErrorMapping) {
     internal::VaultReply reply;
     reply.status = status;
     reply.json = std::move(body);
-    return internal::VaultError(reply, "reading 'x'", {"tok-planted"});
+    const std::string_view secrets[] = {"tok-planted"};
+    return internal::VaultError(reply, "reading 'x'", internal::BackendText::kScrubbed, secrets);
   };
   EXPECT_EQ(error_for(403, {{"errors", {"1 error occurred:\n\t* permission denied\n\n"}}}).code,
             ErrorCode::kPermissionDenied);
@@ -479,6 +556,14 @@ TEST(VaultHelpersTest, ErrorMapping) {
   EXPECT_EQ(error_for(403, {{"errors", {"1 error occurred:\n\t* permission denied\n\n"}}}).message,
             "vault: permission denied reading 'x' (HTTP 403: 1 error occurred: * permission "
             "denied)");
+  // A write's error quotes nothing of Vault's, but still tells a check-and-set conflict.
+  internal::VaultReply write;
+  write.status = 400;
+  write.json = {{"errors", {"check-and-set parameter did not match; value 'planted'"}}};
+  Error conflict = internal::VaultError(write, "writing 'x'", internal::BackendText::kOmit);
+  EXPECT_EQ(conflict.code, ErrorCode::kAborted);
+  EXPECT_EQ(conflict.message,
+            "vault: a concurrent write won (check-and-set) writing 'x' (HTTP 400)");
 }
 
 }  // namespace
