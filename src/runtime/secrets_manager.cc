@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/rotate.h"
+#include "core/scrub.h"
 #include "locksmith/log.h"
 #include "locksmith/naming.h"
 #include "runtime/backoff.h"
@@ -25,6 +26,18 @@ std::chrono::nanoseconds RefreshPeriod(const CacheOptions& cache) {
   auto period = std::chrono::duration_cast<std::chrono::nanoseconds>(cache.ttl) / 10;
   return std::clamp<std::chrono::nanoseconds>(period, std::chrono::milliseconds(1),
                                               std::chrono::seconds(1));
+}
+
+// A write's result with the value (raw, JSON-escaped, base64) redacted from its error: the
+// providers never quote a back end's text for writes, and this holds for any Provider.
+Result<VersionInfo> WithoutValue(Result<VersionInfo> result, const SecretValue& value) {
+  if (result.ok()) {
+    return result;
+  }
+  const std::string_view secrets[] = {value.RevealUnsafe()};
+  Error error = std::move(result).error();
+  error.message = RedactSecrets(error.message, secrets);
+  return error;
 }
 
 Result<EntrySpec> SpecForRef(std::string_view ref, const VersionSelector& selector,
@@ -367,7 +380,8 @@ Result<VersionInfo> SecretsManagerImpl::Put(std::string_view name, const SecretV
                                             Stage stage) {
   LOCKSMITH_RETURN_IF_ERROR(ValidateSecretName(name));
   auto put = CallGuarded(
-      "put", [&] { return provider_->Put(name, value, stage); }, nullptr, RetryOn::kThrottledOnly);
+      "put", [&] { return WithoutValue(provider_->Put(name, value, stage), value); }, nullptr,
+      RetryOn::kThrottledOnly);
   if (put.ok() && stage == Stage::kCurrent) {
     AfterWrite(name);
   }
@@ -378,8 +392,8 @@ Result<VersionInfo> SecretsManagerImpl::Rotate(std::string_view name, std::size_
   LOCKSMITH_RETURN_IF_ERROR(ValidateSecretName(name));
   LOCKSMITH_ASSIGN_OR_RETURN(SecretValue value, GenerateSecretValue(random_, bytes));
   auto pending = CallGuarded(
-      "put", [&] { return provider_->Put(name, value, Stage::kPending); }, nullptr,
-      RetryOn::kThrottledOnly);
+      "put", [&] { return WithoutValue(provider_->Put(name, value, Stage::kPending), value); },
+      nullptr, RetryOn::kThrottledOnly);
   if (!pending.ok() && pending.error().code == ErrorCode::kUnimplemented) {
     // No pending stage in this back end: a plain put as current.
     return Put(name, value, Stage::kCurrent);

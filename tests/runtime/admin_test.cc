@@ -186,6 +186,30 @@ TEST_F(ManagerTest, WrittenValuesNeverReachLogsOrErrors) {
   EXPECT_THAT(logs.Text(), Not(HasSubstr(kPlanted)));
 }
 
+// Defence in depth for issue 9: a provider (a third party's, or a future one) whose write error
+// quotes the value, raw or JSON-escaped, never gets it into the caller's error or the breaker's
+// warning; the rest of its message is kept.
+TEST_F(ManagerTest, AWriteErrorThatQuotesTheValueIsRedacted) {
+  constexpr std::string_view kPlanted = "planted\"quoted-value-Qm47";
+  LogCapture logs;
+  Make();
+  EXPECT_CALL(*provider_, Put(_, _, _))
+      .WillRepeatedly([](std::string_view, const SecretValue& value, Stage) -> Result<VersionInfo> {
+        return MakeError(ErrorCode::kUnavailable, "refused '" + std::string(value.RevealUnsafe()) +
+                                                      "' (as JSON: planted\\\"quoted-value-Qm47)");
+      });
+  for (int i = 0; i < 4; ++i) {
+    auto put = manager_->Put("db", SecretValue(kPlanted));
+    ASSERT_THAT(put, HasError(ErrorCode::kUnavailable));
+    EXPECT_THAT(put.error().message, Not(HasSubstr("quoted-value-Qm47")));
+  }
+  auto rotated = manager_->Rotate("db", 16);
+  EXPECT_FALSE(rotated.ok());
+  EXPECT_THAT(logs.Text(), HasSubstr("circuit breaker"));
+  EXPECT_THAT(logs.Text(), HasSubstr("refused '***'"));
+  EXPECT_THAT(logs.Text(), Not(HasSubstr("quoted-value-Qm47")));
+}
+
 TEST_F(ManagerTest, BadNamesAreRefusedBeforeTheBackEnd) {
   Make();
   EXPECT_CALL(*provider_, Put(_, _, _)).Times(0);
