@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/crypto.h"
+#include "core/utf8.h"
+
 namespace locksmith::internal {
 namespace {
 
@@ -63,13 +66,22 @@ SecretValue SecretToJson(const Secret& secret, std::string_view arn) {
   }
   head += "\"Name\":" + Dump(secret.name) + ",";
   head += "\"VersionId\":" + Dump(secret.version.version_id) + ",";
-  head += "\"SecretString\":";
+  // Bytes that are not UTF-8 cannot be a JSON string: base64 under "SecretBinary", as
+  // GetSecretValue answers for a binary secret.
+  std::string_view value = secret.value.RevealUnsafe();
+  SecretValue encoded;
+  if (!IsValidUtf8(value)) {
+    encoded = Base64EncodeSecret(AsBytes(value));
+    value = encoded.RevealUnsafe();
+    head += "\"SecretBinary\":";
+  } else {
+    head += "\"SecretString\":";
+  }
   std::string tail = ",\"VersionStages\":" + Dump(stages) +
                      ",\"CreatedDate\":" + Dump(EpochSeconds(secret.version.created)) + "}";
 
   // Reserve the worst case up front so the buffer holding the value never reallocates (a
   // reallocation would leave an unwiped copy behind).
-  std::string_view value = secret.value.RevealUnsafe();
   std::string buffer;
   buffer.reserve(head.size() + 2 + value.size() * 6 + tail.size());
   buffer += head;

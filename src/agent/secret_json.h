@@ -17,7 +17,8 @@ namespace locksmith::internal {
 double EpochSeconds(std::chrono::system_clock::time_point time);
 
 // {"ARN"?, "Name", "VersionId", "SecretString", "VersionStages", "CreatedDate"}; "ARN" only when
-// `arn` is not empty.
+// `arn` is not empty. A value that is not valid UTF-8 is "SecretBinary" (base64) instead of
+// "SecretString", as in AWS's GetSecretValue answer, so the document is always valid JSON.
 SecretValue SecretToJson(const Secret& secret, std::string_view arn);
 
 }  // namespace locksmith::internal

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/crypto.h"
+
 namespace locksmith::internal {
 namespace {
 
@@ -29,6 +31,18 @@ TEST(SecretToJsonTest, OmitsArnWhenEmpty) {
   json parsed = json::parse(SecretToJson(secret, "").RevealUnsafe());
   EXPECT_FALSE(parsed.contains("ARN"));
   EXPECT_EQ(parsed["VersionStages"], json::array({"AWSPREVIOUS"}));
+}
+
+// A JSON string holds only UTF-8: other bytes come out base64-encoded under SecretBinary (before,
+// they were copied raw into SecretString, which no JSON parser accepts).
+TEST(SecretToJsonTest, BytesThatAreNotUtf8AreSecretBinary) {
+  const std::string bytes("over\xC0\xAFlong\xED\xA0\x80\x00", 14);
+  Secret secret{"bin", VersionInfo{"v1", {Stage::kCurrent}, {}}, SecretValue(bytes)};
+  json parsed = json::parse(SecretToJson(secret, "").RevealUnsafe());
+  EXPECT_FALSE(parsed.contains("SecretString"));
+  auto decoded = Base64Decode(parsed["SecretBinary"].get<std::string>());
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(std::string(decoded->begin(), decoded->end()), bytes);
 }
 
 }  // namespace
