@@ -539,5 +539,51 @@ TEST_F(AwsCliTest, AwsLeakTest) {
   EXPECT_GT(scanned, 1000u);
 }
 
+// issue 9: against a server whose ValidationException quoted the submitted value, `put` printed
+// it on stderr (the error and the warn log). Reads keep AWS's message, without the credentials.
+TEST_F(AwsCliTest, AnEchoingServerGetsNoValueOrCredentialIntoWhatThePutPrints) {
+  const std::string planted_secret_key = "PLANTED-echo-secret-access-key-2Wd6";
+  const std::string planted_token = "PLANTED-echo-session-token-8Hs1";
+  const std::string planted_value = "PLANTED-echo-value\"<\xC3\xA9>-4Tz9";
+  const std::string as_json = json(planted_value).dump();
+  const std::vector<std::string> needles = {
+      planted_secret_key, planted_token, planted_value, as_json.substr(1, as_json.size() - 2),
+      "UExBTlRFRC1lY2hv",  // base64 of "PLANTED-echo"
+      "PLANTED"};
+  AddSessionCredentials("ASIAECHOKEY", planted_secret_key, planted_token);
+  access_key_ = "ASIAECHOKEY";
+  secret_key_ = planted_secret_key;
+  session_token_ = planted_token;
+
+  for (const char* op : {"PutSecretValue", "CreateSecret"}) {
+    server_.Fault({{"kind", "echo"}, {"op", op}, {"count", 1000}});
+    ProcessResult put = RunClean({"put", "echoed"}, planted_value + "\n");
+    EXPECT_EQ(put.exit_code, 2) << op;
+    EXPECT_THAT(put.err, HasSubstr("ValidationException")) << op;
+    server_.Fault({{"kind", "clear"}});
+  }
+  server_.Fault({{"kind", "echo"},
+                 {"op", "GetSecretValue"},
+                 {"count", 1000},
+                 {"type", "AccessDeniedException"},
+                 {"status", 400}});
+  ProcessResult get = RunClean({"get", "echoed"});
+  EXPECT_EQ(get.exit_code, 4);
+  EXPECT_THAT(get.err, HasSubstr("signed with ***"));
+  server_.Fault({{"kind", "clear"}});
+
+  const std::size_t scanned = testing::ExpectNoNeedleLeaked(captured_, needles);
+  EXPECT_GT(scanned, 200u);
+}
+
+// A value that is not UTF-8 goes as SecretBinary and comes back byte for byte.
+TEST_F(AwsCliTest, AValueThatIsNotUtf8RoundTrips) {
+  const std::string bytes = "over\xC0\xAFlong\xED\xA0\x80";
+  ASSERT_EQ(RunClean({"put", "binary"}, bytes).exit_code, 0);
+  EXPECT_EQ(Run({"get", "binary"}).out, bytes + "\n");
+  ProcessResult as_json = Run({"get", "binary", "--json"});
+  EXPECT_EQ(as_json.exit_code, 0) << as_json.err;
+}
+
 }  // namespace
 }  // namespace locksmith

@@ -372,5 +372,38 @@ TEST_F(VaultCliTest, VaultLeakTest) {
   EXPECT_GT(scanned, 1000u);
 }
 
+// issue 9: a Vault (or a proxy) whose errors quote the request had `put` print the value, and
+// reads printed the token. A write's error quotes nothing of Vault's; a read's is scrubbed.
+TEST_F(VaultCliTest, AnEchoingServerGetsNoValueOrTokenIntoWhatThePutPrints) {
+  const std::string planted_value = "PLANTED-vault-echo\"<\xC3\xA9>-7Rk2";
+  const std::string as_json = json(planted_value).dump();
+  const std::vector<std::string> needles = {
+      planted_value, as_json.substr(1, as_json.size() - 2),
+      "UExBTlRFRC12YXVsdC1lY2hv",  // base64 "PLANTED-vault-echo"
+      secret_id_, "PLANTED"};
+  server_.SetFault({{"mode", "echo"}, {"method", "POST"}, {"path", "secret/data/"}});
+  ProcessResult put = RunClean({"put", "echoed"}, planted_value + "\n");
+  EXPECT_EQ(put.exit_code, 2);
+  EXPECT_THAT(put.err, HasSubstr("bad request"));
+  server_.SetFault({{"mode", "echo"}, {"method", "GET"}, {"path", "secret/data/"}});
+  ProcessResult get = RunClean({"get", "echoed"});
+  EXPECT_EQ(get.exit_code, 2);
+  EXPECT_THAT(get.err, HasSubstr("token ***"));
+  server_.SetFault({{"mode", "none"}});
+  EXPECT_THAT(get.err, Not(HasSubstr("hvs.")));  // the test server's tokens
+
+  const std::size_t scanned = testing::ExpectNoNeedleLeaked(captured_, needles);
+  EXPECT_GT(scanned, 100u);
+}
+
+// KV v2 stores text: a value that is not UTF-8 is refused with a clear error, not "unexpected
+// exception".
+TEST_F(VaultCliTest, AValueThatIsNotUtf8IsRefusedClearly) {
+  ProcessResult put = RunClean({"put", "binary"}, std::string("over\xC0\xAFlong"));
+  EXPECT_EQ(put.exit_code, 2);
+  EXPECT_THAT(put.err, HasSubstr("not valid UTF-8"));
+  EXPECT_THAT(put.err, Not(HasSubstr("exception")));
+}
+
 }  // namespace
 }  // namespace locksmith
