@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 
 # What the library and the program need (./dev.sh run), then what tests and benchmarks add.
 RUN_DEPS=(cmake ninja-build g++ pkg-config libssl-dev libcurl4-openssl-dev nlohmann-json3-dev
-  libsqlite3-dev prometheus-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev curl
+  libsqlite3-dev prometheus-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libboost-dev curl
   ccache)
 BUILD_DEPS=("${RUN_DEPS[@]}" libgtest-dev libgmock-dev libbenchmark-dev libjwt-dev)
 TEST_DEPS=(sqlite3 python3 python3-hvac python3-botocore awscli python3-jwt)
@@ -84,7 +84,7 @@ case "${1:-}" in
       -DLOCKSMITH_SANITIZE=address,undefined
     ctest --test-dir build-asan --output-on-failure -j "$(njobs)"
     log "build with TSan, run the unit tests of threaded components"
-    # TSAN_OPTIONS (suppressions for uninstrumented cpp-httplib) are set per test by CMake.
+    # TSAN_OPTIONS are set per test by CMake (tests/CMakeLists.txt).
     build build-tsan -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" \
       -DLOCKSMITH_SANITIZE=thread -DLOCKSMITH_BUILD_BENCH=OFF -DLOCKSMITH_BUILD_APPS=OFF \
       -DLOCKSMITH_INSTALL=OFF
@@ -94,8 +94,9 @@ case "${1:-}" in
   bench)
     shift
     install_packages "${BUILD_DEPS[@]}"
-    # Only what is measured: the Google Benchmark cases and the two client-comparison programs.
-    build build-release --target locksmith_bench vault_cold_start aws_preload -- \
+    # Only what is measured: the Google Benchmark cases, the two client-comparison programs and
+    # the program (for the agent benchmark).
+    build build-release --target locksmith_bench vault_cold_start aws_preload locksmith_program -- \
       -DCMAKE_BUILD_TYPE=Release -DLOCKSMITH_BUILD_TESTS=OFF
     ./build-release/bench/locksmith_bench --benchmark_repetitions=5 \
       --benchmark_report_aggregates_only=true "$@"
@@ -106,6 +107,8 @@ case "${1:-}" in
     /usr/bin/python3 bench/vault_cold_start.py --bin build-release/bench/vault_cold_start
     log "AWS start-up preload: locksmith vs boto3"
     /usr/bin/python3 bench/aws_preload.py --bin build-release/bench/aws_preload
+    log "agent vs nginx (wrk, same JSON body)"
+    /usr/bin/python3 bench/agent_bench.py --bin build-release/apps/locksmith/locksmith
     ;;
   *)
     sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'

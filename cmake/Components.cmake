@@ -35,7 +35,6 @@ function(locksmith_component dir)
   target_include_directories(${target}
     PUBLIC ${PROJECT_SOURCE_DIR}/include
     PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  target_include_directories(${target} SYSTEM PRIVATE ${HTTPLIB_INCLUDE_DIR})
   target_link_libraries(${target} PUBLIC Threads::Threads)
   set(closure "${target}")
   foreach(dep IN LISTS ARG_DEPS)

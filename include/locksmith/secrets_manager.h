@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -115,6 +116,15 @@ class SecretsManager {
   virtual Result<Secret> GetVersion(std::string_view ref, const VersionSelector& selector) = 0;
   // Drops the cached entry and fetches again now (one call, no fixed sleep).
   virtual Result<SecretValue> Refresh(std::string_view ref) = 0;
+  // GetVersion's answer only if it is in the cache and fresh; never calls the back end, never
+  // waits on another caller's fetch (a caller that must not block, such as the agent's I/O
+  // thread, tries this first). Counts a cache hit when it answers; a miss is not counted.
+  virtual std::optional<Secret> TryGetCachedVersion(std::string_view ref,
+                                                    const VersionSelector& selector) = 0;
+  // GetVersion past the cache: fetches `ref` at `selector` from the back end now (one call; a
+  // concurrent caller waits for a fetch that started after it asked) and caches the answer.
+  // Errors: those of GetVersion, without falling back to a stale value.
+  virtual Result<Secret> RefreshVersion(std::string_view ref, const VersionSelector& selector) = 0;
 
   // Start-up preload: loads `refs` ("name" or "name#field") into the cache in as few back-end
   // calls as the provider allows (Provider::GetCurrentBatch; AWS reads 20 secrets per call), as

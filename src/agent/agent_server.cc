@@ -1,19 +1,43 @@
-// The agent's HTTP server on cpp-httplib. Secret-bearing response bodies are streamed from a
-// SecretValue through a content provider and wiped once sent, instead of being copied into
-// httplib's std::string body.
+// The agent's HTTP server on Boost.Beast/Asio (the only file that includes them). One event loop
+// (AgentOptions::io_threads threads) accepts, parses and writes; each connection runs on its own
+// strand with at most one request in flight. Beast parses only the request head, with a byte cap;
+// a body is never read. Cache hits, /ping and /metrics are answered on the event loop; lookups
+// that may wait on the back end run on a worker pool (AgentOptions::threads) and post the answer
+// back. Each answer is serialized into one buffer and written with one send.
 #include "agent/agent_server.h"
 
-#include <arpa/inet.h>
+#include <openssl/crypto.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <chrono>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
-#include "agent/http.h"
-#include "agent/secret_json.h"
+#include "agent/agent_handler.h"
+#include "agent/http_text.h"
 #include "core/strings.h"
 #include "locksmith/log.h"
 #include "spdlog/spdlog.h"
@@ -21,83 +45,119 @@
 namespace locksmith {
 namespace {
 
-using nlohmann::json;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+using tcp = boost::asio::ip::tcp;
+using ErrorCodeBoost = boost::system::error_code;
+using internal::AgentReply;
+using internal::AgentRequest;
+using internal::SecretLookup;
 
-constexpr char kJsonType[] = "application/json";
+// Bounds on what one client can make the agent hold (docs/agent.md "Limits").
+constexpr std::uint32_t kMaxHeaderBytes = 8 * 1024;
+constexpr std::size_t kMaxHeaderFields = 64;
+constexpr std::size_t kReadBufferBytes = 16 * 1024;
+// The answer's write gets what is left of the request deadline, and at least this (a back end
+// that took the whole deadline still gets its answer out to a client that reads).
+constexpr auto kMinWriteTime = std::chrono::seconds(1);
+// Lingering close: after an answer that closes the connection the agent stops sending and reads
+// (and discards) what the client is still sending, at most this long and this much, so the
+// answer is not destroyed by a reset; then it closes.
+constexpr auto kLingerTime = std::chrono::seconds(1);
+constexpr std::size_t kMaxLingerBytes = 256 * 1024;
+constexpr std::size_t kLingerChunk = 4096;
 
-struct HttpError {
-  int status;
-  std::string_view type;
-};
+constexpr std::string_view kBusyResponse =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 78\r\n"
+    "Connection: close\r\n\r\n"
+    R"({"__type":"ServiceUnavailableException","message":"too many open connections"})";
+static_assert(kBusyResponse.size() - kBusyResponse.find("\r\n\r\n") - 4 == 78);
 
-// The status and AWS-like error type for a SecretsManager error.
-HttpError ToHttpError(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kNotFound:
-      return {404, "ResourceNotFoundException"};
-    case ErrorCode::kInvalidArgument:
-      return {400, "InvalidParameterException"};
-    case ErrorCode::kPermissionDenied:
-      return {403, "AccessDeniedException"};
-    case ErrorCode::kUnauthenticated:
-      return {403, "UnrecognizedClientException"};
-    case ErrorCode::kThrottled:
-      return {503, "ThrottlingException"};
-    case ErrorCode::kUnavailable:
-    case ErrorCode::kDeadlineExceeded:
-    case ErrorCode::kFailedPrecondition:
-      return {503, "ServiceUnavailableException"};
-    case ErrorCode::kDataLoss:
-      return {500, "DecryptionFailure"};
-    default:
-      return {500, "InternalServiceError"};
-  }
-}
+std::string_view ToStd(beast::string_view text) { return {text.data(), text.size()}; }
 
-void SendError(httplib::Response& res, int status, std::string_view type,
-               std::string_view message) {
-  json body = {{"__type", std::string(type)}, {"message", std::string(message)}};
-  res.status = status;
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), kJsonType);
-}
+class BeastAgentServer;
 
-class HttplibAgentServer : public AgentServer {
+class AgentSession : public std::enable_shared_from_this<AgentSession> {
  public:
-  HttplibAgentServer(AgentOptions options, SecretsManager& manager, Metrics* metrics)
-      : options_(std::move(options)), manager_(manager), metrics_(metrics) {}
+  AgentSession(tcp::socket socket, BeastAgentServer& server)
+      : stream_(std::move(socket)), server_(server) {}
+  ~AgentSession();
 
-  ~HttplibAgentServer() override { Stop(); }
+  void Run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); });
+  }
+  // Server stop: no further requests; an idle or reading connection is closed now, a busy one
+  // once its answer is written.
+  void Shutdown() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->stopping_ = true;
+      if (self->state_ != State::kBusy && self->state_ != State::kWriting) {
+        self->stream_.cancel();
+      }
+    });
+  }
+
+ private:
+  enum class State { kIdle, kReading, kBusy, kWriting, kLingering };
+
+  void WaitForRequest();
+  void ReadHeader();
+  void OnHeader(ErrorCodeBoost ec);
+  void Handle();
+  void Send(AgentReply reply);
+  void OnWritten(ErrorCodeBoost ec);
+  void Linger();
+  void Close();
+  void WipeToken();
+
+  beast::tcp_stream stream_;
+  BeastAgentServer& server_;
+  beast::flat_buffer buffer_{kReadBufferBytes};
+  std::optional<http::request_parser<http::empty_body>> parser_;
+  std::string out_;  // the serialized answer; wiped after every write
+  State state_ = State::kIdle;
+  bool stopping_ = false;
+  bool head_ = false;
+  bool keep_alive_ = false;
+  std::size_t lingered_ = 0;
+  std::chrono::steady_clock::time_point deadline_;
+};
+using AgentSessionPtr = std::shared_ptr<AgentSession>;
+
+class BeastAgentServer : public AgentServer {
+ public:
+  BeastAgentServer(AgentOptions options, SecretsManager& manager, Metrics* metrics)
+      : options_(std::move(options)),
+        handler_(options_, manager, metrics,
+                 options_.clock != nullptr ? *options_.clock : SystemClock()) {}
+
+  ~BeastAgentServer() override { Stop(); }
 
   Result<void> Start() override {
     if (started_) {
       return MakeError(ErrorCode::kFailedPrecondition, "agent already started");
     }
-    server_ = std::make_unique<httplib::Server>();
-    Configure(*server_);
-    int port = options_.port;
-    if (port == 0) {
-      port = server_->bind_to_any_port(options_.host);
-      if (port <= 0) {
-        return MakeError(ErrorCode::kUnavailable,
-                         "cannot bind " + options_.host + " on an ephemeral port");
-      }
-    } else if (!server_->bind_to_port(options_.host, port)) {
-      return MakeError(ErrorCode::kUnavailable, "cannot bind " + options_.host + ":" +
-                                                    std::to_string(port) +
-                                                    " (in use, or not an address of this host)");
+    ioc_ = std::make_unique<net::io_context>(options_.io_threads);
+    acceptor_ = std::make_unique<tcp::acceptor>(*ioc_);
+    retry_timer_ = std::make_unique<net::steady_timer>(*ioc_);
+    if (auto bound = Bind(); !bound.ok()) {
+      acceptor_.reset();
+      retry_timer_.reset();
+      ioc_.reset();
+      return bound;
     }
-    port_ = port;
+    pool_ = std::make_unique<net::thread_pool>(static_cast<std::size_t>(options_.threads));
+    work_.emplace(ioc_->get_executor());
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = false;
+    }
+    Accept();
+    for (int i = 0; i < options_.io_threads; ++i) {
+      io_threads_.emplace_back([this] { ioc_->run(); });
+    }
     started_ = true;
-    listen_returned_ = false;
-    thread_ = std::thread([this] {
-      server_->listen_after_bind();
-      listen_returned_ = true;
-    });
-    // httplib's stop() is a no-op until its accept loop runs; wait for it (microseconds) so a
-    // Stop() right after Start() cannot be lost.
-    while (!server_->is_running() && !listen_returned_) {
-      std::this_thread::yield();
-    }
     Logger()->info("agent listening on {}:{}", options_.host, port_);
     return OkResult();
   }
@@ -108,165 +168,343 @@ class HttplibAgentServer : public AgentServer {
     if (!started_) {
       return;
     }
-    server_->stop();
-    if (thread_.joinable()) {
-      thread_.join();
+    std::vector<std::weak_ptr<AgentSession>> open;
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      for (const auto& [raw, weak] : sessions_) {
+        open.push_back(weak);
+      }
     }
+    net::post(*ioc_, [this] {
+      ErrorCodeBoost ignored;
+      acceptor_->close(ignored);
+      retry_timer_->cancel();
+    });
+    for (auto& weak : open) {
+      if (AgentSessionPtr session = weak.lock()) {
+        session->Shutdown();
+      }
+    }
+    // Lookups in flight finish and post their answers; then the loop runs out of work.
+    pool_->join();
+    work_.reset();
+    for (std::thread& thread : io_threads_) {
+      thread.join();
+    }
+    io_threads_.clear();
+    acceptor_.reset();
+    retry_timer_.reset();
+    ioc_.reset();  // destroys what is left (sessions whose answer can no longer be written)
+    pool_.reset();
     started_ = false;
     Logger()->info("agent stopped");
   }
 
+  internal::AgentHandler& handler() { return handler_; }
+  const AgentOptions& options() const { return options_; }
+  net::thread_pool& pool() { return *pool_; }
+
+  void Unregister(AgentSession* session) {
+    std::lock_guard lock(mu_);
+    sessions_.erase(session);
+  }
+
  private:
-  void Configure(httplib::Server& server) {
-    const int threads = options_.threads;
-    server.new_task_queue = [threads] {
-      return new httplib::ThreadPool(static_cast<size_t>(threads));
-    };
-    server.set_read_timeout(5, 0);
-    server.set_write_timeout(5, 0);
-    server.set_keep_alive_timeout(2);
-    server.set_payload_max_length(64 * 1024);
-    // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
-    // process bind the agent's port and receive its requests (and tokens).
-    server.set_socket_options([](int sock) {
-      int yes = 1;
-      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    });
+  Result<void> Bind() {
+    ErrorCodeBoost ec;
+    net::ip::address address = net::ip::make_address(options_.host, ec);
+    if (ec) {
+      tcp::resolver resolver(*ioc_);
+      auto results = resolver.resolve(options_.host, "", ec);
+      if (ec || results.empty()) {
+        return MakeError(ErrorCode::kUnavailable, "cannot resolve " + options_.host);
+      }
+      address = results.begin()->endpoint().address();
+    }
+    const tcp::endpoint endpoint(address, static_cast<std::uint16_t>(options_.port));
+    // SO_REUSEADDR only: SO_REUSEPORT would let a second process bind the agent's port and
+    // receive its requests (and tokens).
+    acceptor_->open(endpoint.protocol(), ec);
+    if (!ec) {
+      acceptor_->set_option(net::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+      acceptor_->bind(endpoint, ec);
+    }
+    if (!ec) {
+      acceptor_->listen(net::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      return MakeError(ErrorCode::kUnavailable, "cannot bind " + options_.host + ":" +
+                                                    std::to_string(options_.port) +
+                                                    " (in use, or not an address of this host)");
+    }
+    port_ = acceptor_->local_endpoint().port();
+    return OkResult();
+  }
 
-    // No Range support: Debian's cpp-httplib 0.11 does not clamp a range over a streamed body,
-    // and a request for bytes=0-4095 of a short secret returned heap memory past it. A request
-    // with a Range header gets 416 before any handler runs, for every path (the replacement
-    // server of issue 9 keeps this rule).
-    //
-    // GET and HEAD only, and no request body: httplib reads a body (chunked without any limit)
-    // after this handler, so refusing here means it is never read; the connection is closed
-    // rather than parsed further.
-    server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-      if (req.method != "GET" && req.method != "HEAD") {
-        SendError(res, 405, "InvalidRequestException", "only GET and HEAD are allowed");
-        res.set_header("Allow", "GET, HEAD");
-        res.set_header("Connection", "close");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      if (req.has_header("Transfer-Encoding") ||
-          (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0")) {
-        SendError(res, 400, "InvalidRequestException", "requests must not have a body");
-        res.set_header("Connection", "close");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      if (req.has_header("Range")) {
-        SendError(res, 416, "InvalidRequestException", "range requests are not supported");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
-    server.Get("/ping", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("healthy", "text/plain");
-    });
-    server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      if (metrics_ == nullptr) {
-        SendError(res, 404, "ResourceNotFoundException", "metrics are not enabled");
+  void Accept() {
+    acceptor_->async_accept(net::make_strand(*ioc_), [this](ErrorCodeBoost ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !acceptor_->is_open()) {
         return;
       }
-      res.set_content(metrics_->RenderText(), "text/plain; version=0.0.4");
-    });
-    server.Get("/secretsmanager/get", [this](const httplib::Request& req, httplib::Response& res) {
-      HandleGet(req, res, req.get_param_value("secretId"));
-    });
-    server.Get(R"(/v1/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
-      HandleGet(req, res, req.matches[1].str());
-    });
-    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-      if (res.status == 404 && res.body.empty()) {
-        SendError(res, 404, "UnknownOperationException", "unknown path");
-      }
-    });
-    server.set_exception_handler(
-        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-          SendError(res, 500, "InternalServiceError", "internal error");
+      if (ec) {
+        // Out of descriptors, say: wait a little instead of spinning on the error.
+        Logger()->warn("agent: accept failed: {}", ec.message());
+        retry_timer_->expires_after(std::chrono::milliseconds(50));
+        retry_timer_->async_wait([this](ErrorCodeBoost timer_ec) {
+          if (!timer_ec) {
+            Accept();
+          }
         });
-  }
-
-  // Checks the proxy and token headers; on failure fills `res` and returns false.
-  bool Authorize(const httplib::Request& req, httplib::Response& res) const {
-    if (req.has_header("X-Forwarded-For")) {
-      SendError(res, 400, "InvalidRequestException",
-                "forwarded requests (X-Forwarded-For) are not accepted");
-      return false;
-    }
-    const std::string header(kAgentTokenHeader);
-    if (!req.has_header(header.c_str()) ||
-        !options_.token.Equals(req.get_header_value(header.c_str()))) {
-      SendError(res, 403, "AccessDeniedException", "missing or invalid " + header + " header");
-      return false;
-    }
-    return true;
-  }
-
-  void HandleGet(const httplib::Request& req, httplib::Response& res,
-                 const std::string& secret_id) {
-    if (!Authorize(req, res)) {
-      Logger()->debug("agent: refused request for '{}' ({})", secret_id, res.status);
-      return;
-    }
-    if (secret_id.empty()) {
-      SendError(res, 400, "InvalidParameterException", "secretId is required");
-      return;
-    }
-    std::optional<Stage> stage;
-    if (req.has_param("versionStage")) {
-      stage = ParseStage(req.get_param_value("versionStage"));
-      if (!stage) {
-        SendError(res, 400, "InvalidParameterException",
-                  "versionStage must be AWSCURRENT, AWSPREVIOUS or AWSPENDING");
         return;
       }
-    }
-    std::string version_id = req.get_param_value("versionId");
-    VersionSelector selector = !version_id.empty() ? VersionSelector::ById(version_id)
-                               : stage             ? VersionSelector::AtStage(*stage)
-                                                   : VersionSelector::Current();
+      Admit(std::move(socket));
+      Accept();
+    });
+  }
 
-    auto secret = manager_.GetVersion(secret_id, selector);
-    if (!secret.ok()) {
-      const Error& error = secret.error();
-      HttpError http = ToHttpError(error.code);
-      std::string message = error.code == ErrorCode::kNotFound
-                                ? "Secrets Manager can't find the specified secret: " + secret_id
-                                : error.message;
-      Logger()->debug("agent: request for '{}' failed: {}", secret_id, ErrorCodeName(error.code));
-      SendError(res, http.status, http.type, message);
+  void Admit(tcp::socket socket) {
+    ErrorCodeBoost ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    AgentSessionPtr session;
+    {
+      std::lock_guard lock(mu_);
+      if (!stopping_ && sessions_.size() < static_cast<std::size_t>(options_.max_connections)) {
+        session = std::make_shared<AgentSession>(std::move(socket), *this);
+        sessions_.emplace(session.get(), session);
+      }
+    }
+    if (session) {
+      session->Run();
       return;
     }
-    if (!version_id.empty() && stage && !secret->version.HasStage(*stage)) {
-      SendError(res, 404, "ResourceNotFoundException",
-                "version " + version_id + " of " + secret_id + " does not have stage " +
-                    std::string(internal::AwsStageLabel(*stage)));
-      return;
-    }
-    // The reference may carry a #field; the Name is the one asked for, as AWS echoes it.
-    secret->name = secret_id;
-    std::string arn = "locksmith:" + std::string(manager_.Backend()) + ":" + secret_id;
-    auto body = std::make_shared<SecretValue>(internal::SecretToJson(*secret, arn));
-    res.status = 200;
-    res.set_content_provider(
-        body->size(), kJsonType,
-        [body](size_t offset, size_t length, httplib::DataSink& sink) {
-          std::string_view bytes = body->RevealUnsafe();
-          return sink.write(bytes.data() + offset, length);
-        },
-        [body](bool) mutable { *body = SecretValue(); });
+    // Refused: one short answer into the fresh socket's empty send buffer, then closed.
+    (void)::send(socket.native_handle(), kBusyResponse.data(), kBusyResponse.size(),
+                 MSG_DONTWAIT | MSG_NOSIGNAL);
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
   }
 
   AgentOptions options_;
-  SecretsManager& manager_;
-  Metrics* metrics_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  std::atomic<bool> listen_returned_{false};
+  internal::AgentHandler handler_;
+  std::unique_ptr<net::io_context> ioc_;
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::unique_ptr<net::steady_timer> retry_timer_;
+  std::unique_ptr<net::thread_pool> pool_;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
+  std::vector<std::thread> io_threads_;
+  std::mutex mu_;
+  bool stopping_ = false;                                                    // guarded by mu_
+  std::unordered_map<AgentSession*, std::weak_ptr<AgentSession>> sessions_;  // guarded by mu_
   bool started_ = false;
   int port_ = 0;
 };
+
+AgentSession::~AgentSession() {
+  if (!out_.empty()) {
+    OPENSSL_cleanse(out_.data(), out_.size());
+  }
+  server_.Unregister(this);
+}
+
+void AgentSession::WaitForRequest() {
+  if (stopping_) {
+    return Close();
+  }
+  if (buffer_.size() > 0) {
+    return ReadHeader();  // the next request is already here (pipelined)
+  }
+  // Idle between requests: bounded by the keep-alive timeout, not the request deadline.
+  state_ = State::kIdle;
+  stream_.expires_after(server_.options().idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kReadBufferBytes / 4),
+                          [self = shared_from_this()](ErrorCodeBoost ec, std::size_t n) {
+                            if (ec || self->stopping_) {
+                              return self->Close();
+                            }
+                            self->buffer_.commit(n);
+                            self->ReadHeader();
+                          });
+}
+
+void AgentSession::ReadHeader() {
+  if (stopping_) {
+    return Close();
+  }
+  // The request deadline runs from its first byte and is not extended by later reads: a client
+  // dripping one byte at a time is cut off when it passes.
+  state_ = State::kReading;
+  deadline_ = std::chrono::steady_clock::now() + server_.options().request_deadline;
+  stream_.expires_at(deadline_);
+  parser_.emplace();
+  parser_->header_limit(kMaxHeaderBytes);
+  // No body_limit(0): Beast would then fail the head of a POST with a Content-Length as
+  // malformed (400) before the method is known; the body is never read anyway (Handle).
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](ErrorCodeBoost ec, std::size_t) { self->OnHeader(ec); });
+}
+
+void AgentSession::OnHeader(ErrorCodeBoost ec) {
+  if (ec == http::error::header_limit) {
+    AgentReply reply =
+        internal::ErrorReply(431, "InvalidRequestException", "request header larger than 8 KiB");
+    reply.close = true;
+    return Send(std::move(reply));
+  }
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+      ec == net::error::operation_aborted || ec == net::error::eof ||
+      ec == net::error::connection_reset || stopping_) {
+    return Close();
+  }
+  if (ec) {
+    AgentReply reply = internal::ErrorReply(400, "InvalidRequestException", "malformed request");
+    reply.close = true;
+    return Send(std::move(reply));
+  }
+  Handle();
+}
+
+void AgentSession::Handle() {
+  const auto& req = parser_->get();
+  head_ = req.method() == http::verb::head;
+  keep_alive_ = req.keep_alive();
+  auto refuse = [this](int status, std::string_view message) {
+    AgentReply reply = internal::ErrorReply(status, "InvalidRequestException", message);
+    reply.close = true;
+    reply.allow_get_head = status == 405;
+    Send(std::move(reply));
+  };
+  if (static_cast<std::size_t>(std::distance(req.begin(), req.end())) > kMaxHeaderFields) {
+    return refuse(431, "more than 64 header fields");
+  }
+  // Nothing past the head is ever read: another method, or a body, closes the connection.
+  if (req.method() != http::verb::get && !head_) {
+    return refuse(405, "only GET and HEAD are allowed");
+  }
+  const auto length = req.find(http::field::content_length);
+  if (req.count(http::field::transfer_encoding) > 0 ||
+      (length != req.end() && length->value() != "0")) {
+    return refuse(400, "requests must not have a body");
+  }
+  // No Range support: the whole body, or 416 (cpp-httplib 0.11 returned memory past a short
+  // body for a long range; there is no use for partial secrets).
+  if (req.count(http::field::range) > 0) {
+    return Send(
+        internal::ErrorReply(416, "InvalidRequestException", "range requests are not supported"));
+  }
+  const beast::string_view token_name(kAgentTokenHeader.data(), kAgentTokenHeader.size());
+  AgentRequest request;
+  request.target = ToStd(req.target());
+  request.host_count = static_cast<int>(req.count(http::field::host));
+  request.host = ToStd(req[http::field::host]);
+  request.http11 = req.version() >= 11;
+  request.forwarded = req.count("X-Forwarded-For") > 0;
+  request.token_count = static_cast<int>(req.count(token_name));
+  request.token = ToStd(req[token_name]);
+
+  internal::AgentHandler& handler = server_.handler();
+  auto routed = handler.Route(request);
+  if (AgentReply* reply = std::get_if<AgentReply>(&routed)) {
+    return Send(std::move(*reply));
+  }
+  SecretLookup lookup = std::get<SecretLookup>(std::move(routed));
+  if (std::optional<AgentReply> cached = handler.TryCached(lookup)) {
+    return Send(std::move(*cached));
+  }
+  // May wait on the back end: a worker thread, never this one.
+  state_ = State::kBusy;
+  net::post(server_.pool(), [self = shared_from_this(), lookup = std::move(lookup)]() mutable {
+    AgentReply reply = self->server_.handler().Fetch(lookup);
+    net::post(self->stream_.get_executor(),
+              [self, reply = std::move(reply)]() mutable { self->Send(std::move(reply)); });
+  });
+}
+
+void AgentSession::Send(AgentReply reply) {
+  WipeToken();
+  if (reply.close || stopping_) {
+    keep_alive_ = false;
+  }
+  const std::string_view body = reply.Body();
+  internal::ResponseHead head;
+  head.status = reply.status;
+  head.content_type = reply.content_type;
+  head.content_length = body.size();
+  head.keep_alive = keep_alive_;
+  head.allow_get_head = reply.allow_get_head;
+  out_.clear();
+  internal::AppendResponseHead(head, out_);
+  if (!head_) {
+    // Grow while out_ holds only the head: no copy of the body is left in a freed block.
+    out_.reserve(out_.size() + body.size());
+    out_.append(body);
+  }
+  reply = AgentReply();  // wipes the secret body now
+  state_ = State::kWriting;
+  stream_.expires_at(std::max(deadline_, std::chrono::steady_clock::now() + kMinWriteTime));
+  // One buffer, one write: headers and body leave in one segment.
+  net::async_write(
+      stream_, net::buffer(out_),
+      [self = shared_from_this()](ErrorCodeBoost ec, std::size_t) { self->OnWritten(ec); });
+}
+
+void AgentSession::OnWritten(ErrorCodeBoost ec) {
+  OPENSSL_cleanse(out_.data(), out_.size());
+  out_.clear();
+  parser_.reset();
+  if (ec) {
+    return Close();
+  }
+  if (!keep_alive_ || stopping_) {
+    return Linger();
+  }
+  WaitForRequest();
+}
+
+void AgentSession::Linger() {
+  ErrorCodeBoost ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  state_ = State::kLingering;
+  lingered_ = 0;
+  buffer_.clear();
+  stream_.expires_after(kLingerTime);
+  struct Drain {
+    AgentSessionPtr self;
+    void operator()(ErrorCodeBoost ec, std::size_t n) {
+      self->lingered_ += n;
+      self->buffer_.clear();
+      if (ec || self->lingered_ >= kMaxLingerBytes) {
+        return self->Close();
+      }
+      self->stream_.async_read_some(self->buffer_.prepare(kLingerChunk), std::move(*this));
+    }
+  };
+  stream_.async_read_some(buffer_.prepare(kLingerChunk), Drain{shared_from_this()});
+}
+
+void AgentSession::Close() {
+  ErrorCodeBoost ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.close();
+}
+
+// The token's copy in the parsed head (Beast keeps header values in its own allocations).
+void AgentSession::WipeToken() {
+  if (!parser_) {
+    return;
+  }
+  auto& fields = parser_->get();
+  const beast::string_view token_name(kAgentTokenHeader.data(), kAgentTokenHeader.size());
+  for (const auto& field : fields) {
+    if (beast::iequals(field.name_string(), token_name)) {
+      beast::string_view value = field.value();
+      OPENSSL_cleanse(const_cast<char*>(value.data()), value.size());
+    }
+  }
+}
 
 }  // namespace
 
@@ -283,8 +521,16 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Create(AgentOptions options,
   if (options.host.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "listen host is empty");
   }
-  if (options.threads < 1) {
+  if (options.threads < 1 || options.io_threads < 1) {
     return MakeError(ErrorCode::kInvalidArgument, "the agent needs at least one thread");
+  }
+  if (options.max_connections < 1) {
+    return MakeError(ErrorCode::kInvalidArgument, "max_connections must be at least 1");
+  }
+  if (options.request_deadline <= std::chrono::milliseconds(0) ||
+      options.idle_timeout <= std::chrono::milliseconds(0) ||
+      options.refresh_interval < std::chrono::milliseconds(0)) {
+    return MakeError(ErrorCode::kInvalidArgument, "agent timeouts must be positive");
   }
   if (!internal::IsLoopbackHost(options.host) && !options.allow_non_loopback) {
     return MakeError(ErrorCode::kPermissionDenied, "refusing to listen on non-loopback address " +
@@ -295,7 +541,7 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Create(AgentOptions options,
     options.host = options.host.substr(1, options.host.size() - 2);
   }
   return std::unique_ptr<AgentServer>(
-      std::make_unique<HttplibAgentServer>(std::move(options), manager, metrics));
+      std::make_unique<BeastAgentServer>(std::move(options), manager, metrics));
 }
 
 }  // namespace locksmith

@@ -4,20 +4,26 @@
 // curl) can read secrets without linking locksmith. Endpoints and differences from the AWS agent:
 // docs/agent.md.
 //
-//   GET /secretsmanager/get?secretId=NAME[&versionStage=AWSCURRENT][&versionId=ID]
+//   GET
+//   /secretsmanager/get?secretId=NAME[&versionStage=AWSCURRENT][&versionId=ID][&refreshNow=true]
+//   GET /secretsmanager/NAME[?versionStage=...]  (NAME percent-decoded, slashes kept)
 //   GET /v1/NAME[?versionStage=...&versionId=...]
 //   GET /ping       "healthy" (no token)
 //   GET /metrics    Prometheus text (no token; carries names and counts, never values)
 //
 // Secret requests need the header X-Aws-Parameters-Secrets-Token equal to the configured token
-// and are refused when they carry X-Forwarded-For (the agent is not meant to sit behind a proxy).
+// and are refused when they carry X-Forwarded-For (the agent is not meant to sit behind a proxy);
+// every request needs a loopback Host header unless allow_non_loopback. Every resource a client
+// can hold is bounded (AgentOptions, docs/agent.md "Limits").
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "locksmith/clock.h"
 #include "locksmith/metrics.h"
 #include "locksmith/random.h"
 #include "locksmith/result.h"
@@ -35,11 +41,26 @@ struct AgentOptions {
   SecretValue token;             // required, non-empty
   // Binding anything but a loopback address is refused unless this is set.
   bool allow_non_loopback = false;
-  // Worker threads answering requests.
+  // Worker threads for lookups that may wait on the back end (cache misses, refreshNow). Cache
+  // hits, /ping and /metrics are answered on the I/O threads and never wait for a worker.
   int threads = 4;
+  // Threads running the event loop (accepting, parsing, writing).
+  int io_threads = 1;
+  // Open connections at most; one more is answered 503 and closed at once.
+  int max_connections = 256;
+  // From the first byte of a request until its answer is written; a client that has not sent
+  // the whole header by then (slow drip) is disconnected.
+  std::chrono::milliseconds request_deadline = std::chrono::seconds(5);
+  // Keep-alive: how long a connection may wait, idle, for its next request.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(2);
+  // refreshNow=true reaches the back end at most once per secret per interval; inside it the
+  // cache answers.
+  std::chrono::milliseconds refresh_interval = std::chrono::seconds(1);
+  // The clock of the refreshNow rate limit; null: SystemClock(). Must outlive the server.
+  Clock* clock = nullptr;
 };
 
-// Start and Stop may be called from any one thread; requests are served on worker threads.
+// Start and Stop may be called from any one thread; requests are served on background threads.
 class AgentServer {
  public:
   virtual ~AgentServer() = default;

@@ -153,6 +153,30 @@ Result<SecretValue> SecretsManagerImpl::Refresh(std::string_view ref) {
   return std::move(outcome.result->value);
 }
 
+std::optional<Secret> SecretsManagerImpl::TryGetCachedVersion(std::string_view ref,
+                                                              const VersionSelector& selector) {
+  Secret secret;
+  const LookupResult hit =
+      cache_.LookupSecret(VersionKey(ref, selector), clock_.CoarseNow(), secret);
+  if (hit.freshness != Freshness::kFresh) {
+    return std::nullopt;
+  }
+  if (metrics_ != nullptr) {
+    metrics_->RecordCacheHit();
+  }
+  if (hit.refresh_claimed) {
+    ScheduleRefresh(VersionKey(ref, selector));
+  }
+  return secret;
+}
+
+Result<Secret> SecretsManagerImpl::RefreshVersion(std::string_view ref,
+                                                  const VersionSelector& selector) {
+  LOCKSMITH_ASSIGN_OR_RETURN(EntrySpec spec, SpecForRef(ref, selector, true));
+  FetchOutcome outcome = Load(VersionKey(ref, selector), spec, Join::kFresh);
+  return std::move(outcome.result);
+}
+
 SubscriptionPtr SecretsManagerImpl::Subscribe(std::string_view ref, UpdateCallback callback) {
   class Inert final : public Subscription {};
   if (auto parsed = ParseSecretRef(ref); !parsed.ok()) {

@@ -34,6 +34,9 @@ class SecretsManagerImpl final : public SecretsManager {
   Result<SecretValue> Get(std::string_view ref) override;
   Result<Secret> GetVersion(std::string_view ref, const VersionSelector& selector) override;
   Result<SecretValue> Refresh(std::string_view ref) override;
+  std::optional<Secret> TryGetCachedVersion(std::string_view ref,
+                                            const VersionSelector& selector) override;
+  Result<Secret> RefreshVersion(std::string_view ref, const VersionSelector& selector) override;
   Result<PreloadResult> Preload(const std::vector<std::string>& refs) override;
   SubscriptionPtr Subscribe(std::string_view ref, UpdateCallback callback) override;
   Result<VersionInfo> Put(std::string_view name, const SecretValue& value, Stage stage) override;

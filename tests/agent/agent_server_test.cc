@@ -1,121 +1,43 @@
 // The agent over real HTTP on 127.0.0.1 (ephemeral port), with a real SecretsManager over an
-// in-memory provider.
+// in-memory provider: the answers (agent_limits_test.cc has the resource bounds).
 #include "agent/agent_server.h"
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "agent/http.h"
+#include "agent/agent_test_fixture.h"
 #include "agent/secret_json.h"
 #include "locksmith/secrets_manager.h"
 #include "locksmith/testing/fake_clock.h"
 #include "locksmith/testing/fake_random.h"
 #include "locksmith/testing/in_memory_provider.h"
 #include "locksmith/testing/matchers.h"
-#include "support/log_capture.h"
+#include "support/http_client.h"
 
 namespace locksmith {
 namespace {
 
-using ::testing::ElementsAre;
 using testing::HasError;
 using ::testing::HasSubstr;
+using testing::HttpClient;
+using testing::HttpHeaders;
 using testing::IsOk;
+using testing::kPlantedNew;
+using testing::kPlantedOld;
 using ::testing::Not;
 using json = nlohmann::json;
 
-constexpr std::string_view kPlantedOld = "planted-old-Qx7vB2";
-constexpr std::string_view kPlantedNew = "planted-new-\"quoted\"\n-Zr4kT9";
-constexpr std::string_view kToken = "agent-token-for-tests-8d1e";
+constexpr std::string_view kToken = testing::kAgentTestToken;
 
-class AgentServerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto provider = std::make_unique<testing::InMemoryProvider>(clock_);
-    provider_ = provider.get();
-    ASSERT_THAT(provider_->Put("database-password", SecretValue(kPlantedOld), Stage::kCurrent),
-                IsOk());
-    clock_.Advance(std::chrono::hours(1));
-    clock_.SetWallNow(clock_.WallNow() + std::chrono::seconds(90));
-    ASSERT_THAT(provider_->Put("database-password", SecretValue(kPlantedNew), Stage::kCurrent),
-                IsOk());
-    metrics_ = Metrics::Create();
-    SecretsManagerOptions options;
-    options.background_refresh = false;
-    options.retry.max_attempts = 1;
-    options.breaker.failure_threshold = 100;
-    auto manager = SecretsManager::Create(
-        std::move(provider),
-        {.options = options, .clock = &clock_, .random = &random_, .metrics = metrics_.get()});
-    ASSERT_THAT(manager, IsOk());
-    manager_ = std::move(manager).value();
-
-    AgentOptions agent;
-    agent.port = 0;
-    agent.token = SecretValue(kToken);
-    auto server = AgentServer::Create(std::move(agent), *manager_, metrics_.get());
-    ASSERT_THAT(server, IsOk());
-    server_ = std::move(server).value();
-    ASSERT_THAT(server_->Start(), IsOk());
-    ASSERT_GT(server_->Port(), 0);
-    setup_calls_ = provider_->calls();
-  }
-
-  void TearDown() override {
-    if (server_) {
-      server_->Stop();
-    }
-    std::string logs = logs_.Text();
-    EXPECT_THAT(logs, Not(HasSubstr(kPlantedOld)));
-    EXPECT_THAT(logs, Not(HasSubstr("planted-new")));
-    EXPECT_THAT(logs, Not(HasSubstr(kToken)));
-  }
-
-  httplib::Client Client() { return httplib::Client("127.0.0.1", server_->Port()); }
-
-  // GET with the token (unless `token` is empty); records error bodies for the leak check.
-  httplib::Result Get(const std::string& path, std::string_view token = kToken,
-                      httplib::Headers extra = {}) {
-    httplib::Headers headers = std::move(extra);
-    if (!token.empty()) {
-      headers.emplace(std::string(kAgentTokenHeader), std::string(token));
-    }
-    auto cli = Client();
-    auto res = cli.Get(path.c_str(), headers);
-    if (res && res->status != 200) {
-      EXPECT_THAT(res->body, Not(HasSubstr(kPlantedOld)));
-      EXPECT_THAT(res->body, Not(HasSubstr("planted-new")));
-      EXPECT_THAT(res->body, Not(HasSubstr(kToken)));
-    }
-    return res;
-  }
-
-  static json ErrorBody(const httplib::Result& res) {
-    json body = json::parse(res->body, nullptr, false);
-    EXPECT_FALSE(body.is_discarded()) << res->body;
-    EXPECT_TRUE(body.contains("__type")) << res->body;
-    EXPECT_TRUE(body.contains("message")) << res->body;
-    return body;
-  }
-
-  testing::LogCapture logs_;
-  testing::FakeClock clock_;
-  testing::FakeRandom random_;
-  testing::InMemoryProvider* provider_ = nullptr;
-  int setup_calls_ = 0;
-  std::unique_ptr<Metrics> metrics_;
-  std::unique_ptr<SecretsManager> manager_;
-  AgentServerPtr server_;
-};
+using AgentServerTest = testing::AgentTest;
 
 TEST_F(AgentServerTest, MissingTokenIsForbidden) {
   auto res = Get("/secretsmanager/get?secretId=database-password", "");
@@ -166,38 +88,40 @@ TEST_F(AgentServerTest, RangeRequestsAreRefusedWithNothingPastTheBody) {
 // check. Now anything but GET/HEAD is refused before the body is read, and the connection closed:
 // the agent answers while the client is still sending, and stops reading.
 TEST_F(AgentServerTest, BodiesAreRefusedBeforeTheyAreRead) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = testing::ConnectLoopback(server_->Port());
   ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(server_->Port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
   const std::string head =
       "POST /secretsmanager/get?secretId=database-password HTTP/1.1\r\nHost: 127.0.0.1\r\n"
       "Transfer-Encoding: chunked\r\n\r\n";
-  ASSERT_EQ(send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
+  ASSERT_TRUE(testing::SendAll(fd, head));
   const std::string chunk = "1000\r\n" + std::string(0x1000, 'x') + "\r\n";
-  ASSERT_EQ(send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL), static_cast<ssize_t>(chunk.size()));
-  std::string answer;
-  char buffer[4096];
-  for (ssize_t n; (n = recv(fd, buffer, sizeof(buffer), 0)) > 0;) {
-    answer.append(buffer, static_cast<std::size_t>(n));
-  }
-  close(fd);  // recv returned 0: the agent closed the connection without reading the body
-  EXPECT_THAT(answer, ::testing::StartsWith("HTTP/1.1 405"));
-  EXPECT_THAT(answer, HasSubstr("Allow: GET, HEAD"));
-  EXPECT_THAT(answer, Not(HasSubstr(kPlantedNew)));
+  ASSERT_TRUE(testing::SendAll(fd, chunk));
+  testing::ReadResult answer = testing::ReadUntilClosed(fd, std::chrono::seconds(10));
+  close(fd);
+  EXPECT_TRUE(answer.closed);  // the agent closed the connection without reading the body
+  EXPECT_THAT(answer.data, ::testing::StartsWith("HTTP/1.1 405"));
+  EXPECT_THAT(answer.data, HasSubstr("Allow: GET, HEAD"));
+  EXPECT_THAT(answer.data, HasSubstr("Connection: close"));
+  EXPECT_THAT(answer.data, Not(HasSubstr(kPlantedNew)));
 
-  // A GET with a body (Content-Length) is refused too; other methods are 405.
-  auto cli = Client();
-  httplib::Headers token = {{std::string(kAgentTokenHeader), std::string(kToken)}};
-  auto post = cli.Post("/ping", token, "x", "text/plain");
+  // A GET with a body (Content-Length) is 400; other methods are 405 with Allow.
+  HttpClient client("127.0.0.1", server_->Port());
+  auto get_with_body = client.Send("GET", "/ping", TokenHeader(), "x");
+  ASSERT_TRUE(get_with_body);
+  EXPECT_EQ(get_with_body->status, 400);
+  EXPECT_TRUE(get_with_body->server_closed);
+  auto post = client.Send("POST", "/ping", TokenHeader(), "x");
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 405);
-  auto del = Client().Delete("/v1/database-password", token);
+  EXPECT_EQ(post->Header("Allow"), "GET, HEAD");
+  EXPECT_TRUE(post->server_closed);
+  EXPECT_EQ(ErrorBody(post)["__type"], "InvalidRequestException");
+  auto del = client.Send("DELETE", "/v1/database-password", TokenHeader());
   ASSERT_TRUE(del);
   EXPECT_EQ(del->status, 405);
+  auto chunked = client.Send("GET", "/ping", {{"Transfer-Encoding", "chunked"}});
+  ASSERT_TRUE(chunked);
+  EXPECT_EQ(chunked->status, 400);
   EXPECT_EQ(provider_->calls(), setup_calls_);
 }
 
@@ -205,7 +129,7 @@ TEST_F(AgentServerTest, AnswersLikeGetSecretValue) {
   auto res = Get("/secretsmanager/get?secretId=database-password");
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
-  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(res->Header("Content-Type"), "application/json");
   json body = json::parse(res->body);
   EXPECT_EQ(body["ARN"], "locksmith:local:database-password");
   EXPECT_EQ(body["Name"], "database-password");
@@ -332,10 +256,157 @@ TEST_F(AgentServerTest, PingAndMetricsNeedNoToken) {
 }
 
 TEST_F(AgentServerTest, UnknownPathIsJsonNotFound) {
-  auto res = Get("/secretsmanager/put?secretId=x");
+  for (const char* path : {"/nothing-here", "/secretsmanager", "/v2/database-password"}) {
+    auto res = Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 404) << path;
+    EXPECT_EQ(ErrorBody(res)["__type"], "UnknownOperationException") << path;
+  }
+}
+
+// Issue 9: the AWS agent's path form, the id is everything after the prefix, percent-decoded.
+TEST_F(AgentServerTest, PathFormKeepsSlashesAndDecodesEscapes) {
+  ASSERT_THAT(provider_->Put("team/db/password", SecretValue(kPlantedOld), Stage::kCurrent),
+              IsOk());
+  for (const char* path :
+       {"/secretsmanager/team/db/password", "/secretsmanager/team%2Fdb%2Fpassword",
+        "/secretsmanager/team%2fdb/password?versionStage=AWSCURRENT"}) {
+    auto res = Get(path);
+    ASSERT_TRUE(res) << path;
+    ASSERT_EQ(res->status, 200) << path << " " << res->body;
+    json body = json::parse(res->body);
+    EXPECT_EQ(body["Name"], "team/db/password");
+    EXPECT_EQ(body["SecretString"], std::string(kPlantedOld));
+  }
+  auto plain = Get("/secretsmanager/database-password?versionStage=AWSPREVIOUS");
+  ASSERT_TRUE(plain);
+  ASSERT_EQ(plain->status, 200);
+  EXPECT_EQ(json::parse(plain->body)["SecretString"], std::string(kPlantedOld));
+  // The path form needs the token like the others.
+  auto refused = Get("/secretsmanager/team/db/password", "");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+}
+
+TEST_F(AgentServerTest, MalformedEscapesAndNulAreBadRequests) {
+  for (const char* path :
+       {"/secretsmanager/team%2", "/secretsmanager/team%zzdb", "/secretsmanager/a%00b", "/v1/a%0",
+        "/secretsmanager/get?secretId=a%00b", "/secretsmanager/get?secretId=%g1",
+        "/secretsmanager/get?secretId=a&secretId=b",
+        "/secretsmanager/get?secretId=x&refreshNow=1"}) {
+    auto res = Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 400) << path;
+    EXPECT_EQ(ErrorBody(res)["__type"], "InvalidParameterException") << path;
+  }
+  // '+' is a space in a query string (and then not a valid name: 400 from the manager).
+  auto plus = Get("/secretsmanager/get?secretId=database+password");
+  ASSERT_TRUE(plus);
+  EXPECT_EQ(plus->status, 400);
+  EXPECT_EQ(provider_->calls(), setup_calls_);
+}
+
+// Issue 9 (DNS rebinding): a page whose name now resolves to 127.0.0.1 sends its own Host.
+TEST_F(AgentServerTest, NonLoopbackHostIsRefused) {
+  for (const char* host : {"evil.example", "evil.example:2773", "127.0.0.1.evil.example",
+                           "10.0.0.1:2773", "[::2]:2773", "localhost:x"}) {
+    HttpClient client("127.0.0.1", server_->Port());
+    client.set_host_header(host);
+    for (const char* path :
+         {"/secretsmanager/get?secretId=database-password", "/ping", "/metrics"}) {
+      auto res = client.Get(path, TokenHeader());
+      ASSERT_TRUE(res) << host << path;
+      EXPECT_EQ(res->status, 400) << host << path;
+      EXPECT_THAT(res->body, Not(HasSubstr("planted")));
+    }
+  }
+  for (const char* host : {"localhost", "localhost:2773", "127.0.0.1", "127.1.2.3:80", "[::1]",
+                           "[::1]:2773", "LOCALHOST"}) {
+    HttpClient client("127.0.0.1", server_->Port());
+    client.set_host_header(host);
+    auto res = client.Get("/secretsmanager/get?secretId=database-password", TokenHeader());
+    ASSERT_TRUE(res) << host;
+    EXPECT_EQ(res->status, 200) << host;
+  }
+  // HTTP/1.1 without a Host header is malformed.
+  HttpClient no_host("127.0.0.1", server_->Port());
+  no_host.set_host_header("");
+  auto res = no_host.Get("/ping");
   ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 404);
-  EXPECT_EQ(ErrorBody(res)["__type"], "UnknownOperationException");
+  EXPECT_EQ(res->status, 400);
+}
+
+TEST_F(AgentServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  HttpClient client("127.0.0.1", server_->Port());
+  for (int i = 0; i < 3; ++i) {
+    auto secret = client.Get("/secretsmanager/get?secretId=database-password", TokenHeader());
+    ASSERT_TRUE(secret);
+    EXPECT_EQ(secret->status, 200);
+    EXPECT_FALSE(secret->server_closed);
+    auto ping = client.Get("/ping");
+    ASSERT_TRUE(ping);
+    EXPECT_EQ(ping->body, "healthy");
+  }
+  // An error that is not about the connection keeps it open too.
+  auto missing = client.Get("/secretsmanager/get?secretId=nope", TokenHeader());
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(client.Get("/ping")->status, 200);
+  EXPECT_EQ(client.connections_opened(), 1);
+}
+
+TEST_F(AgentServerTest, HeadAnswersHeadersOnlyWithTheGetLength) {
+  HttpClient client("127.0.0.1", server_->Port());
+  auto get = client.Get("/secretsmanager/get?secretId=database-password", TokenHeader());
+  ASSERT_TRUE(get);
+  ASSERT_EQ(get->status, 200);
+  auto head = client.Send("HEAD", "/secretsmanager/get?secretId=database-password", TokenHeader());
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->Header("Content-Length"), std::to_string(get->body.size()));
+  EXPECT_TRUE(head->body.empty());
+  // The connection is still in step: the next answer is parsed from its first byte.
+  auto ping = client.Get("/ping");
+  ASSERT_TRUE(ping);
+  EXPECT_EQ(ping->body, "healthy");
+  EXPECT_EQ(client.connections_opened(), 1);
+}
+
+TEST_F(AgentServerTest, RefreshNowIsRateLimitedPerSecret) {
+  const std::string path = "/secretsmanager/get?secretId=database-password&refreshNow=true";
+  ASSERT_EQ(Get("/secretsmanager/get?secretId=database-password")->status, 200);
+  const int warm = provider_->calls();
+  ASSERT_EQ(Get("/secretsmanager/get?secretId=database-password")->status, 200);
+  EXPECT_EQ(provider_->calls(), warm);  // cached
+
+  // The first refreshNow reaches the back end and sees a new version at once.
+  ASSERT_THAT(provider_->Put("database-password", SecretValue("planted-new-3"), Stage::kCurrent),
+              IsOk());
+  const int before = provider_->calls();
+  auto first = Get(path);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200);
+  EXPECT_EQ(json::parse(first->body)["VersionId"], "v3");
+  EXPECT_EQ(provider_->calls(), before + 1);
+  // A second one inside the interval is served from the cache.
+  auto second = Get(path);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 200);
+  EXPECT_EQ(provider_->calls(), before + 1);
+  // The path form shares the limit of the same secret; another secret has its own.
+  EXPECT_EQ(Get("/secretsmanager/database-password?refreshNow=true")->status, 200);
+  EXPECT_EQ(provider_->calls(), before + 1);
+  EXPECT_EQ(Get("/secretsmanager/get?secretId=other&refreshNow=true")->status, 404);
+  EXPECT_EQ(provider_->calls(), before + 2);
+  // After the interval (1 s by default), one more.
+  clock_.Advance(std::chrono::milliseconds(1001));
+  EXPECT_EQ(Get(path)->status, 200);
+  EXPECT_EQ(provider_->calls(), before + 3);
+  EXPECT_EQ(Get(path)->status, 200);
+  EXPECT_EQ(provider_->calls(), before + 3);
+  // refreshNow=false is a plain read.
+  EXPECT_EQ(Get("/v1/database-password?refreshNow=false")->status, 200);
+  EXPECT_EQ(provider_->calls(), before + 3);
 }
 
 TEST_F(AgentServerTest, StopClosesTheListenerAndIsIdempotent) {
@@ -343,9 +414,7 @@ TEST_F(AgentServerTest, StopClosesTheListenerAndIsIdempotent) {
   EXPECT_THAT(server_->Start(), HasError(ErrorCode::kFailedPrecondition));
   server_->Stop();
   server_->Stop();
-  httplib::Client cli("127.0.0.1", port);
-  cli.set_connection_timeout(1, 0);
-  EXPECT_FALSE(cli.Get("/ping"));
+  EXPECT_LT(testing::ConnectLoopback(port), 0);
 }
 
 TEST_F(AgentServerTest, BindingAPortInUseFails) {
@@ -364,8 +433,8 @@ TEST_F(AgentServerTest, MetricsWithoutRegistryIsNotFound) {
   auto bare = AgentServer::Create(std::move(options), *manager_, nullptr);
   ASSERT_THAT(bare, IsOk());
   ASSERT_THAT((*bare)->Start(), IsOk());
-  httplib::Client cli("127.0.0.1", (*bare)->Port());
-  auto res = cli.Get("/metrics");
+  HttpClient client("127.0.0.1", (*bare)->Port());
+  auto res = client.Get("/metrics");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 404);
 }
@@ -376,9 +445,8 @@ TEST_F(AgentServerTest, ManyConcurrentRequests) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {
-        httplib::Client cli("127.0.0.1", server_->Port());
-        auto res = cli.Get("/secretsmanager/get?secretId=database-password",
-                           {{std::string(kAgentTokenHeader), std::string(kToken)}});
+        HttpClient client("127.0.0.1", server_->Port());
+        auto res = client.Get("/secretsmanager/get?secretId=database-password", TokenHeader());
         if (res && res->status == 200) {
           ++ok;
         }
@@ -445,8 +513,8 @@ TEST_F(AgentCreateTest, ServesOnIpv6Loopback) {
   if (!(*server)->Start().ok()) {
     GTEST_SKIP() << "no IPv6 loopback here";
   }
-  httplib::Client cli("::1", (*server)->Port());
-  auto res = cli.Get("/ping");
+  HttpClient client("::1", (*server)->Port());
+  auto res = client.Get("/ping");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->body, "healthy");
 }

@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "agent/http.h"
 #include "cli/commands.h"
 #include "locksmith/testing/in_memory_secrets.h"
 #include "locksmith/testing/matchers.h"
+#include "support/http_client.h"
 #include "support/log_capture.h"
 #include "support/temp_dir.h"
 
@@ -57,7 +57,7 @@ TEST_F(AgentCommandTest, GeneratesATokenSeedsAndServesUntilShutdown) {
   std::string body;
   auto result =
       AgentCommand(*manager_, nullptr, random_, options_, err_, [&](const AgentServer& server) {
-        httplib::Client cli("127.0.0.1", server.Port());
+        testing::HttpClient cli("127.0.0.1", server.Port());
         auto res = cli.Get("/secretsmanager/get?secretId=database-password",
                            {{std::string(kAgentTokenHeader), ReadTokenFile()}});
         ASSERT_TRUE(res);
@@ -97,7 +97,7 @@ TEST_F(AgentCommandTest, UsesTheConfiguredTokenAndDoesNotSeedProduction) {
   int bad = 0;
   auto result =
       AgentCommand(*manager_, nullptr, random_, options_, err_, [&](const AgentServer& server) {
-        httplib::Client cli("127.0.0.1", server.Port());
+        testing::HttpClient cli("127.0.0.1", server.Port());
         good = cli.Get("/secretsmanager/get?secretId=anything",
                        {{std::string(kAgentTokenHeader), "configured-token-Pz81"}})
                    ->status;
@@ -121,7 +121,7 @@ TEST_F(AgentCommandTest, TokenFromAFile) {
   int status = 0;
   ASSERT_THAT(AgentCommand(*manager_, nullptr, random_, options_, err_,
                            [&](const AgentServer& server) {
-                             httplib::Client cli("127.0.0.1", server.Port());
+                             testing::HttpClient cli("127.0.0.1", server.Port());
                              status = cli.Get("/secretsmanager/get?secretId=jwt-secret",
                                               {{std::string(kAgentTokenHeader), "file-token-Wq2"}})
                                           ->status;

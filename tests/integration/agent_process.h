@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/http.h"
 #include "integration/child_process.h"
+#include "support/http_client.h"
 
 namespace locksmith::testing {
 
@@ -33,7 +33,7 @@ class AgentProcess {
     }
   }
   int port() const { return port_; }
-  httplib::Client Client() const { return httplib::Client("127.0.0.1", port_); }
+  HttpClient Client() const { return HttpClient("127.0.0.1", port_); }
   ProcessResult Terminate() {
     ::kill(child_->pid(), SIGTERM);
     return child_->Finish();

@@ -15,7 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include "agent/http.h"
 #include "integration/agent_process.h"
 #include "integration/child_process.h"
 #include "integration/leak_scan.h"
@@ -23,6 +22,7 @@
 #include "locksmith/clock.h"
 #include "locksmith/random.h"
 #include "providers/aws/aws_test_server.h"
+#include "support/http_client.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {
@@ -375,7 +375,7 @@ TEST_F(AwsCliTest, AgentServesSecretsAndSeesRotationWithoutRestart) {
   std::string token = ReadFirstLine(dir_.path() / "data" / "agent.token");
   ASSERT_FALSE(token.empty());
   auto cli = agent.Client();
-  httplib::Headers good = {{"X-Aws-Parameters-Secrets-Token", token}};
+  testing::HttpHeaders good = {{"X-Aws-Parameters-Secrets-Token", token}};
   auto res = cli.Get("/secretsmanager/get?secretId=jwt-secret", good);
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
@@ -507,13 +507,13 @@ TEST_F(AwsCliTest, AwsLeakTest) {
     ASSERT_GT(agent.port(), 0);
     std::string token = ReadFirstLine(dir_.path() / "data" / "agent.token");
     auto cli = agent.Client();
-    httplib::Headers good = {{"X-Aws-Parameters-Secrets-Token", token}};
+    testing::HttpHeaders good = {{"X-Aws-Parameters-Secrets-Token", token}};
     auto ok =
         cli.Get("/secretsmanager/get?secretId=db-encryption-key&versionStage=AWSPREVIOUS", good);
     ASSERT_TRUE(ok);
     EXPECT_EQ(ok->status, 200);
     EXPECT_EQ(json::parse(ok->body)["SecretString"], planted_value);
-    std::vector<httplib::Result> bad;
+    std::vector<std::optional<testing::HttpResponse>> bad;
     bad.push_back(cli.Get("/secretsmanager/get?secretId=db-encryption-key"));
     bad.push_back(cli.Get("/secretsmanager/get?secretId=missing", good));
     bad.push_back(cli.Get("/secretsmanager/get?secretId=db-encryption-key&versionId=99", good));

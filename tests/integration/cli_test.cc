@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "agent/http.h"
 #include "integration/agent_process.h"
 #include "integration/child_process.h"
 #include "integration/leak_scan.h"
+#include "support/http_client.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {
@@ -278,7 +278,7 @@ TEST_F(CliTest, LeakTest) {
     ASSERT_GT(agent.port(), 0);
     std::string token = ReadFirstLine(dir_.path() / "data" / "agent.token");
     auto cli = agent.Client();
-    httplib::Headers good = {{"X-Aws-Parameters-Secrets-Token", token}};
+    testing::HttpHeaders good = {{"X-Aws-Parameters-Secrets-Token", token}};
     auto ok = cli.Get("/secretsmanager/get?secretId=db-encryption-key", good);
     ASSERT_TRUE(ok);
     EXPECT_EQ(ok->status, 200);
@@ -287,7 +287,7 @@ TEST_F(CliTest, LeakTest) {
     ASSERT_TRUE(ok_v1);
     EXPECT_EQ(ok_v1->status, 200);
 
-    std::vector<httplib::Result> bad;
+    std::vector<std::optional<testing::HttpResponse>> bad;
     bad.push_back(cli.Get("/secretsmanager/get?secretId=db-encryption-key"));
     bad.push_back(cli.Get("/secretsmanager/get?secretId=db-encryption-key",
                           {{"X-Aws-Parameters-Secrets-Token", "PLANTED-wrong-token"}}));

@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "agent/http.h"
 #include "integration/agent_process.h"
 #include "integration/child_process.h"
 #include "integration/leak_scan.h"
 #include "providers/vault/vault_test_server.h"
+#include "support/http_client.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {
@@ -236,7 +236,7 @@ TEST_F(VaultCliTest, AgentServesVaultSecrets) {
   std::string token = ReadFirstLine(dir_.path() / "data" / "agent.token");
   ASSERT_FALSE(token.empty());
   auto cli = agent.Client();
-  httplib::Headers good = {{"X-Aws-Parameters-Secrets-Token", token}};
+  testing::HttpHeaders good = {{"X-Aws-Parameters-Secrets-Token", token}};
   auto res = cli.Get("/secretsmanager/get?secretId=jwt-secret", good);
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
@@ -340,13 +340,13 @@ TEST_F(VaultCliTest, VaultLeakTest) {
     ASSERT_GT(agent.port(), 0);
     std::string token = ReadFirstLine(dir_.path() / "data" / "agent.token");
     auto cli = agent.Client();
-    httplib::Headers good = {{"X-Aws-Parameters-Secrets-Token", token}};
+    testing::HttpHeaders good = {{"X-Aws-Parameters-Secrets-Token", token}};
     auto ok =
         cli.Get("/secretsmanager/get?secretId=db-encryption-key&versionStage=AWSPREVIOUS", good);
     ASSERT_TRUE(ok);
     EXPECT_EQ(ok->status, 200);
     EXPECT_EQ(json::parse(ok->body)["SecretString"], planted_value);
-    std::vector<httplib::Result> bad;
+    std::vector<std::optional<testing::HttpResponse>> bad;
     bad.push_back(cli.Get("/secretsmanager/get?secretId=db-encryption-key"));
     bad.push_back(cli.Get("/secretsmanager/get?secretId=missing", good));
     bad.push_back(cli.Get("/secretsmanager/get?secretId=db-encryption-key&versionId=99", good));

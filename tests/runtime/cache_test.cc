@@ -203,6 +203,41 @@ TEST_F(ManagerTest, RefreshFetchesNowEvenWhenFresh) {
   EXPECT_THAT(manager_->Refresh("k"), HasError(ErrorCode::kPermissionDenied));
 }
 
+TEST_F(ManagerTest, TryGetCachedVersionNeverCallsTheBackEnd) {
+  Make();
+  const VersionSelector previous = VersionSelector::AtStage(Stage::kPrevious);
+  EXPECT_CALL(*provider_, Get(Eq("k"), previous)).Times(1).WillOnce(ReturnSecret("prev", "v1"));
+  EXPECT_FALSE(manager_->TryGetCachedVersion("k", previous).has_value());
+  ASSERT_THAT(manager_->GetVersion("k", previous), IsOk());
+  auto cached = manager_->TryGetCachedVersion("k", previous);
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_EQ(cached->version.version_id, "v1");
+  EXPECT_TRUE(cached->value.Equals("prev"));
+  // Another selector is another entry; an expired entry is not served.
+  EXPECT_FALSE(manager_->TryGetCachedVersion("k", VersionSelector::Current()).has_value());
+  clock_.Advance(61s);
+  EXPECT_FALSE(manager_->TryGetCachedVersion("k", previous).has_value());
+}
+
+TEST_F(ManagerTest, RefreshVersionFetchesNowAndCachesTheAnswer) {
+  SecretsManagerOptions options = DefaultOptions();
+  options.retry.max_attempts = 1;
+  Make(options);
+  const VersionSelector current = VersionSelector::Current();
+  EXPECT_CALL(*provider_, Get(Eq("k"), current))
+      .WillOnce(ReturnSecret("one", "v1"))
+      .WillOnce(ReturnSecret("two", "v2"))
+      .WillOnce(ReturnError(ErrorCode::kUnavailable));
+  ASSERT_THAT(manager_->GetVersion("k", current), IsOk());
+  auto refreshed = manager_->RefreshVersion("k", current);
+  ASSERT_THAT(refreshed, IsOk());
+  EXPECT_TRUE(refreshed->value.Equals("two"));
+  // The cache now holds the refreshed answer (no further back-end call).
+  EXPECT_TRUE(manager_->GetVersion("k", current)->value.Equals("two"));
+  // A failed refresh is an error, not the cached value.
+  EXPECT_THAT(manager_->RefreshVersion("k", current), HasError(ErrorCode::kUnavailable));
+}
+
 TEST_F(ManagerTest, ProviderExceptionBecomesInternalError) {
   Make();
   EXPECT_CALL(*provider_, Get(_, _))
