@@ -45,6 +45,30 @@ HttpErrorKind ToHttpErrorKind(ErrorCode code) {
   }
 }
 
+// The text an error answer carries: fixed per code, never the error's own message. The message
+// may hold a back end's words (scrubbed of what locksmith knows to be secret, but a back end can
+// echo things locksmith does not know), and anyone holding the token would read it.
+std::string_view PublicErrorText(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return "the secret id, version id or stage is not valid";
+    case ErrorCode::kPermissionDenied:
+      return "the back end refused access to the secret";
+    case ErrorCode::kUnauthenticated:
+      return "the agent's back-end credentials are missing, wrong or expired";
+    case ErrorCode::kThrottled:
+      return "the back end is throttling requests; retry later";
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kDeadlineExceeded:
+    case ErrorCode::kFailedPrecondition:
+      return "the back end is unavailable; retry later";
+    case ErrorCode::kDataLoss:
+      return "the secret could not be decrypted or parsed";
+    default:
+      return "internal error";
+  }
+}
+
 AgentReply BadParameter(std::string_view message) {
   return ErrorReply(400, "InvalidParameterException", message);
 }
@@ -186,11 +210,13 @@ AgentReply AgentHandler::Answer(const SecretLookup& lookup, Result<Secret> secre
   if (!secret.ok()) {
     const Error& error = secret.error();
     HttpErrorKind http = ToHttpErrorKind(error.code);
-    Logger()->debug("agent: request for '{}' failed: {}", lookup.id, ErrorCodeName(error.code));
+    // The full message (scrubbed where it was made) goes to the log only.
+    Logger()->debug("agent: request for '{}' failed: {}: {}", lookup.id, ErrorCodeName(error.code),
+                    error.message);
     return ErrorReply(http.status, http.type,
                       error.code == ErrorCode::kNotFound
                           ? "Secrets Manager can't find the specified secret: " + lookup.id
-                          : error.message);
+                          : std::string(PublicErrorText(error.code)));
   }
   if (lookup.stage && !secret->version.HasStage(*lookup.stage)) {
     return ErrorReply(404, "ResourceNotFoundException",
