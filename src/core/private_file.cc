@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace locksmith::internal {
 namespace {
@@ -97,6 +98,100 @@ Result<void> CheckPrivateFile(int fd, int dir_fd, const std::filesystem::path& p
                          Quoted(dir));
   }
   return OkResult();
+}
+
+Result<void> MakePrivateDirectories(const std::filesystem::path& dir, std::string_view what) {
+  if (dir.empty()) {
+    return OkResult();
+  }
+  std::vector<std::filesystem::path> missing;
+  for (std::filesystem::path p = dir; !p.empty(); p = p.parent_path()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0) {
+      break;
+    }
+    missing.push_back(p);
+    if (p == p.parent_path()) {
+      break;
+    }
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
+      int err = errno;
+      return MakeError(
+          err == EACCES || err == EPERM ? ErrorCode::kPermissionDenied : ErrorCode::kUnavailable,
+          "cannot create the " + std::string(what) + " directory " + Quoted(*it) + ": " +
+              std::strerror(err));
+    }
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return MakeError(ErrorCode::kUnavailable, "cannot use " + Quoted(dir) + " as the " +
+                                                  std::string(what) +
+                                                  " directory: it is not a directory");
+  }
+  if (DirectoryLetsOthersReplaceEntries(st.st_mode)) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "the " + std::string(what) + " directory " + Quoted(dir) + " (mode " +
+                         OctalMode(st.st_mode) +
+                         ") may be written by group or others, who could replace its files; run: "
+                         "chmod go-w " +
+                         Quoted(dir));
+  }
+  return OkResult();
+}
+
+Result<bool> CreatePrivateFileOnce(const std::filesystem::path& path,
+                                   std::span<const std::uint8_t> content, std::string_view what) {
+  const std::string prefix = std::string(what) + " " + Quoted(path);
+  std::filesystem::path tmp = path;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    int err = errno;
+    return MakeError(
+        err == EACCES || err == EPERM ? ErrorCode::kPermissionDenied : ErrorCode::kUnavailable,
+        "cannot create " + prefix + ": " + std::strerror(err));
+  }
+  bool ok = true;
+  int err = 0;
+  {
+    ScopedFd closer(fd);
+    std::span<const std::uint8_t> rest = content;
+    while (ok && !rest.empty()) {
+      ssize_t n = ::write(fd, rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        err = n < 0 ? errno : EIO;
+        ok = false;
+        break;
+      }
+      rest = rest.subspan(static_cast<std::size_t>(n));
+    }
+    if (ok && ::fsync(fd) != 0) {
+      err = errno;
+      ok = false;
+    }
+  }
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return MakeError(ErrorCode::kUnavailable, "cannot write " + prefix + ": " + std::strerror(err));
+  }
+  bool created = true;
+  if (::link(tmp.c_str(), path.c_str()) != 0) {
+    err = errno;
+    if (err != EEXIST) {
+      ::unlink(tmp.c_str());
+      return MakeError(ErrorCode::kUnavailable,
+                       "cannot create " + prefix + ": " + std::strerror(err));
+    }
+    created = false;
+  }
+  ::unlink(tmp.c_str());
+  return created;
 }
 
 Result<SecretValue> ReadSecretFile(const std::filesystem::path& path, std::string_view what,

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string_view>
 
 #include "locksmith/result.h"
@@ -39,6 +41,18 @@ Result<SecretValue> ReadSecretFile(const std::filesystem::path& path, std::strin
 // with O_CREAT).
 Result<void> CheckPrivateFile(int fd, int dir_fd, const std::filesystem::path& path,
                               std::string_view what);
+
+// Creates `dir` and its missing parents with mode 0700 (the umask can only remove bits); an
+// existing directory is left as it is. Then refuses `dir` if group or others may replace its
+// entries (DirectoryLetsOthersReplaceEntries), naming `what` the directory is for.
+Result<void> MakePrivateDirectories(const std::filesystem::path& dir, std::string_view what);
+
+// Creates `path` holding `content`, mode 0600, unless a file by that name already exists: the
+// bytes go to a new temporary file (O_EXCL|O_NOFOLLOW) that is then linked into place, so no
+// reader sees a half-written file and of two racing processes exactly one wins. True if this
+// call created the file, false if one was already there.
+Result<bool> CreatePrivateFileOnce(const std::filesystem::path& path,
+                                   std::span<const std::uint8_t> content, std::string_view what);
 
 // Whether a directory with these stat bits lets group or others replace its entries: group or
 // other write permission without the sticky bit.
