@@ -169,7 +169,7 @@ TEST_F(KeysCliTest, JwtSignVerifyTamperAndRotate) {
   const std::string forged_payload =
       internal::Base64UrlEncode(internal::AsBytes(R"({"sub":"admin","exp":9999999999})"));
   const std::string tampered = token.substr(0, dot1 + 1) + forged_payload + token.substr(dot2);
-  ProcessResult bad = Run({"jwt", "verify", "--key", "jwt-secret", tampered});
+  ProcessResult bad = Run({"jwt", "verify", "--key", "jwt-secret", "-"}, tampered);
   EXPECT_EQ(bad.exit_code, kExitDenied);
   EXPECT_EQ(bad.out, "");
   EXPECT_THAT(WithoutInfoLogs(bad.err), StartsWith("locksmith: jwt: bad signature"));
