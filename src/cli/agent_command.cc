@@ -98,10 +98,24 @@ Result<void> AgentCommand(SecretsManager& manager, Metrics* metrics, Random& ran
                      ? "$(cat " + ShellQuote(std::string(spec.substr(7))) + ")"
                      : "$LOCKSMITH_AGENT_TOKEN";
   } else {
-    LOCKSMITH_ASSIGN_OR_RETURN(token, GenerateAgentToken(random));
-    LOCKSMITH_RETURN_IF_ERROR(WriteAgentTokenFile(options.token_file, token));
+    // The token file outlives the agent, so clients that read it once keep working after a
+    // restart; --new-token replaces it (every client must read it again).
+    bool created = true;
+    if (options.new_token) {
+      LOCKSMITH_ASSIGN_OR_RETURN(token, GenerateAgentToken(random));
+      LOCKSMITH_RETURN_IF_ERROR(WriteAgentTokenFile(options.token_file, token));
+    } else {
+      LOCKSMITH_ASSIGN_OR_RETURN(AgentTokenFromFile kept,
+                                 LoadOrCreateAgentTokenFile(options.token_file, random));
+      token = std::move(kept.token);
+      created = kept.created;
+    }
     token_hint = "$(cat " + ShellQuote(options.token_file.string()) + ")";
-    Logger()->info("generated an agent token in {} (mode 0600)", options.token_file.string());
+    if (created) {
+      Logger()->info("generated an agent token in {} (mode 0600)", options.token_file.string());
+    } else {
+      Logger()->info("using the agent token in {}", options.token_file.string());
+    }
   }
 
   AgentOptions agent_options;

@@ -110,11 +110,12 @@ Result<ListenAddress> ParseListenAddress(std::string_view text);
 struct AgentCommandOptions {
   std::string listen = "127.0.0.1:2773";
   bool allow_non_loopback = false;
-  // LOCKSMITH_AGENT_TOKEN: the token or file:///path. Unset: a token is generated and written
-  // (mode 0600) to token_file.
+  // LOCKSMITH_AGENT_TOKEN: the token or file:///path. Unset: the token in token_file, generated
+  // and written (mode 0600) when the file is missing, or always when new_token is set.
   std::optional<SecretValue> token_spec;
   std::filesystem::path token_file;
-  std::string app_env;  // APP_ENV; production ("production", "prod") turns seeding off
+  bool new_token = false;  // --new-token
+  std::string app_env;     // APP_ENV; production ("production", "prod") turns seeding off
   bool seed = true;
 };
 

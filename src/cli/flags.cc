@@ -58,6 +58,9 @@ void AddAgentCommand(CLI::App& app, Flags& f, CommandTable& table) {
                     "LOCKSMITH_AGENT_LISTEN); port 0 picks a free port");
   agent->add_flag("--allow-non-loopback", f.allow_non_loopback,
                   "Allow listening on an address other than loopback");
+  agent->add_flag("--new-token", f.new_token,
+                  "Replace the token file with a new random token (it is otherwise kept across "
+                  "restarts)");
   table.emplace_back(agent, Command::kAgent);
 }
 
@@ -70,9 +73,12 @@ void AddKeyCommands(CLI::App& app, Flags& f, CommandTable& table) {
   sign->add_option("--claims", f.jwt_sign.claims, "Claims, a JSON object");
   sign->add_option("--ttl", f.jwt_sign.ttl, "Lifetime, e.g. 15m (default)");
   table.emplace_back(sign, Command::kJwtSign);
-  CLI::App* verify = jwt->add_subcommand("verify", "Print a token's claims; exit 0 only if valid");
+  CLI::App* verify = jwt->add_subcommand(
+      "verify", "Print a token's claims (token read from stdin); exit 0 only if valid");
   verify->add_option("--key", f.jwt_verify_key, "Signing secret (default jwt-secret)");
-  verify->add_option("token", f.jwt_token, "The token")->required();
+  verify->add_option("token", f.jwt_token,
+                     "The token; '-' or nothing: read it from stdin (preferred: other local users "
+                     "can read a process's arguments)");
   table.emplace_back(verify, Command::kJwtVerify);
 
   CLI::App* encrypt = app.add_subcommand("encrypt", "Encrypt stdin to stdout (text form)");

@@ -36,9 +36,10 @@ struct Flags {
   bool json = false;   // describe, status
   std::string listen;  // agent --listen; empty: LOCKSMITH_AGENT_LISTEN or the default
   bool allow_non_loopback = false;
+  bool new_token = false;  // agent --new-token
   JwtSignCommandOptions jwt_sign;
   std::string jwt_verify_key = "jwt-secret";
-  std::string jwt_token;
+  std::string jwt_token;  // jwt verify TOKEN; empty or "-": stdin
   std::string crypt_key = "db-encryption-key";
   std::string crypt_aad;
 };

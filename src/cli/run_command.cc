@@ -26,6 +26,22 @@ Result<void> RunPut(Flags& flags, SecretsManager& manager, CommandIo io) {
 
 }  // namespace
 
+// `jwt verify [TOKEN|-]`: the token from stdin unless given as an argument, which is kept for
+// compatibility but warned about (a process's arguments are readable by other local users).
+Result<void> RunJwtVerify(Flags& flags, SecretsManager& manager, CommandIo io) {
+  SecretValue token;
+  if (flags.jwt_token.empty() || flags.jwt_token == "-") {
+    LOCKSMITH_ASSIGN_OR_RETURN(token, ReadSecretFromFd(io.in_fd));
+  } else {
+    io.err << "locksmith: warning: a token given as an argument is visible to other local users "
+              "(ps, /proc/PID/cmdline); pass it on stdin instead: locksmith jwt verify - < FILE\n";
+    token = SecretValue(flags.jwt_token);
+    OPENSSL_cleanse(flags.jwt_token.data(), flags.jwt_token.size());
+  }
+  return JwtVerifyCommand(manager, SystemClock(), flags.jwt_verify_key, token.RevealUnsafe(),
+                          io.out);
+}
+
 Result<void> RunCommand(Flags& flags, CliRuntime& runtime, const EnvLookup& env, CommandIo io,
                         const std::function<void(const AgentServer&)>& wait_for_shutdown) {
   SecretsManager& manager = *runtime.manager;
@@ -45,8 +61,7 @@ Result<void> RunCommand(Flags& flags, CliRuntime& runtime, const EnvLookup& env,
     case Command::kJwtSign:
       return JwtSignCommand(manager, SystemClock(), flags.jwt_sign, io.out);
     case Command::kJwtVerify:
-      return JwtVerifyCommand(manager, SystemClock(), flags.jwt_verify_key, flags.jwt_token,
-                              io.out);
+      return RunJwtVerify(flags, manager, io);
     case Command::kEncrypt:
       return EncryptCommand(manager, SystemRandom(), &manager.metrics(), flags.crypt_key,
                             flags.crypt_aad, io.in, io.out);
@@ -59,6 +74,7 @@ Result<void> RunCommand(Flags& flags, CliRuntime& runtime, const EnvLookup& env,
         options.listen = flags.listen;
       }
       options.allow_non_loopback = flags.allow_non_loopback;
+      options.new_token = flags.new_token;
       return AgentCommand(manager, &manager.metrics(), SystemRandom(), options, io.err,
                           wait_for_shutdown);
     }

@@ -31,7 +31,7 @@ Result<Config> LoadConfig(const EnvLookup& env) {
   config.aws.allow_plain_http = config.vault.allow_plain_http;  // LOCKSMITH_ALLOW_INSECURE_HTTP
   internal::ReadManager(r, config.manager);
   internal::ReadLocalStore(r, config.local);
-  internal::ReadDotenv(r, config.dotenv);
+  internal::ReadDotenv(r, config.local, config.dotenv);
   internal::CheckRulesBetweenVariables(r, config);
   LOCKSMITH_RETURN_IF_ERROR(r.Status());
   return config;

@@ -71,8 +71,20 @@ void ReadLocalStore(EnvReader& r, LocalStoreOptions& local) {
   }
 }
 
-void ReadDotenv(EnvReader& r, DotenvOptions& dotenv) {
+void ReadDotenv(EnvReader& r, const LocalStoreOptions& local, DotenvOptions& dotenv) {
   dotenv.file = r.Text("LOCKSMITH_DOTENV_FILE").value_or(".env");
+  // Variable names, comma-separated; CreateDotenvProvider refuses reserved or malformed ones.
+  std::string allow = r.Text("LOCKSMITH_DOTENV_ALLOW").value_or("");
+  for (std::size_t pos = 0; pos <= allow.size();) {
+    std::size_t comma = std::min(allow.find(',', pos), allow.size());
+    std::string_view entry = Trim(std::string_view(allow).substr(pos, comma - pos));
+    if (!entry.empty()) {
+      dotenv.env_allow.emplace_back(entry);
+    }
+    pos = comma + 1;
+  }
+  // Beside the local store (and the agent token): the user's data directory, not the project.
+  dotenv.version_key_file = local.store_path.parent_path() / "dotenv-version.key";
   r.Bool("LOCKSMITH_ALLOW_DOTENV_IN_PRODUCTION", dotenv.allow_in_production);
 }
 

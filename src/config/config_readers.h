@@ -20,8 +20,9 @@ void ReadTopLevel(EnvReader& r, Config& config);
 void ReadManager(EnvReader& r, SecretsManagerOptions& manager);
 // LOCKSMITH_STORE, LOCKSMITH_MASTER_KEY (checked, never shown), LOCKSMITH_MASTER_KEY_FILE.
 void ReadLocalStore(EnvReader& r, LocalStoreOptions& local);
-// LOCKSMITH_DOTENV_FILE, LOCKSMITH_ALLOW_DOTENV_IN_PRODUCTION.
-void ReadDotenv(EnvReader& r, DotenvOptions& dotenv);
+// LOCKSMITH_DOTENV_FILE, LOCKSMITH_DOTENV_ALLOW, LOCKSMITH_ALLOW_DOTENV_IN_PRODUCTION; the
+// version-id key file beside the local store.
+void ReadDotenv(EnvReader& r, const LocalStoreOptions& local, DotenvOptions& dotenv);
 // VAULT_*, and LOCKSMITH_ALLOW_INSECURE_HTTP (which also applies to aws).
 void ReadVault(EnvReader& r, VaultSettings& vault);
 // AWS_REGION (else AWS_DEFAULT_REGION), AWS_SECRETS_PREFIX.

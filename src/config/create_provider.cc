@@ -43,7 +43,7 @@ Result<ProviderPtr> CreateProvider(Config& config, const EnvLookup& env, Clock& 
       return CreateLocalStoreProvider(std::move(options), clock, random);
     }
     case Backend::kDotenv:
-      return CreateDotenvProvider(config.dotenv, env, clock);
+      return CreateDotenvProvider(config.dotenv, env, clock, random);
     case Backend::kVault:
       return CreateVaultProvider(VaultOptionsFromSettings(config.vault), clock, random);
     case Backend::kAws: {

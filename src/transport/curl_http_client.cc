@@ -135,7 +135,7 @@ class CurlHttpClient : public HttpClient {
     }
     Exchange exchange;
     HeaderList headers;
-    CURLcode code = Configure(handle, request, headers, exchange);
+    CURLcode code = Configure(handle, request, headers, exchange, IsLoopbackHost(url.host));
     if (code == CURLE_OK) {
       code = curl_easy_perform(handle);
     }
@@ -150,8 +150,15 @@ class CurlHttpClient : public HttpClient {
   }
 
  private:
-  CURLcode Configure(CURL* h, const HttpRequest& request, HeaderList& headers, Exchange& exchange) {
+  CURLcode Configure(CURL* h, const HttpRequest& request, HeaderList& headers, Exchange& exchange,
+                     bool loopback) {
     curl_easy_setopt(h, CURLOPT_SHARE, share_);
+    // Proxy policy (docs/configuration.md): never a proxy for loopback (issue 9: http_proxy from
+    // the environment received plain-http loopback traffic such as a local Vault's token; "" turns
+    // libcurl's environment lookup off); otherwise libcurl's reading of https_proxy/HTTPS_PROXY,
+    // http_proxy, ALL_PROXY and NO_PROXY, as the AWS SDKs and Vault's client do. Set on every
+    // request because handles are reused.
+    curl_easy_setopt(h, CURLOPT_PROXY, loopback ? "" : nullptr);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);

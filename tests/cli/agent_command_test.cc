@@ -114,9 +114,28 @@ TEST_F(AgentCommandTest, UsesTheConfiguredTokenAndDoesNotSeedProduction) {
   EXPECT_THAT(err_.str(), Not(HasSubstr("configured-token-Pz81")));
 }
 
+// Issue 9: every start wrote a new token, so a client that had read the file got 403 after a
+// restart. The file is kept; --new-token replaces it.
+TEST_F(AgentCommandTest, KeepsTheTokenFileAcrossRestarts) {
+  options_.seed = false;
+  auto no_wait = [](const AgentServer&) {};
+  ASSERT_THAT(AgentCommand(*manager_, nullptr, random_, options_, err_, no_wait), IsOk());
+  const std::string first = ReadTokenFile();
+  ASSERT_EQ(first.size(), 64u);
+  ASSERT_THAT(AgentCommand(*manager_, nullptr, random_, options_, err_, no_wait), IsOk());
+  EXPECT_EQ(ReadTokenFile(), first);
+  EXPECT_THAT(logs_.Text(), HasSubstr("using the agent token in"));
+
+  options_.new_token = true;
+  ASSERT_THAT(AgentCommand(*manager_, nullptr, random_, options_, err_, no_wait), IsOk());
+  EXPECT_NE(ReadTokenFile(), first);
+  EXPECT_EQ(ReadTokenFile().size(), 64u);
+}
+
 TEST_F(AgentCommandTest, TokenFromAFile) {
   auto path = dir_.path() / "token-file";
   std::ofstream(path) << "file-token-Wq2\n";
+  ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
   options_.token_spec = SecretValue("file://" + path.string());
   int status = 0;
   ASSERT_THAT(AgentCommand(*manager_, nullptr, random_, options_, err_,

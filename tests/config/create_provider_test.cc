@@ -90,7 +90,10 @@ TEST_F(CreateProviderTest, Dotenv) {
   }
   EnvLookup env = MapEnv({{"SECRETS_BACKEND", "dotenv"},
                           {"LOCKSMITH_DOTENV_FILE", file.string()},
-                          {"DB_ENCRYPTION_KEY", "from-env"}});
+                          {"LOCKSMITH_STORE", (dir_.path() / "data" / "secrets.db").string()},
+                          {"LOCKSMITH_DOTENV_ALLOW", "DB_ENCRYPTION_KEY, OTHER"},
+                          {"DB_ENCRYPTION_KEY", "from-env"},
+                          {"NOT_ALLOWED", "from-env"}});
   auto config = LoadConfig(env);
   ASSERT_THAT(config, IsOk());
   auto provider = CreateProvider(*config, env, clock_, random_);
@@ -99,10 +102,15 @@ TEST_F(CreateProviderTest, Dotenv) {
   auto from_file = (*provider)->Get("jwt-secret", {});
   ASSERT_THAT(from_file, IsOk());
   EXPECT_TRUE(from_file->value.Equals("from-file"));
-  // The same lookup serves as the process environment of the dotenv back end.
+  // The same lookup serves as the process environment of the dotenv back end, for the names
+  // LOCKSMITH_DOTENV_ALLOW lists only.
   auto from_env = (*provider)->Get("db-encryption-key", {});
   ASSERT_THAT(from_env, IsOk());
   EXPECT_TRUE(from_env->value.Equals("from-env"));
+  EXPECT_THAT((*provider)->Get("not-allowed", {}), HasError(ErrorCode::kNotFound));
+  EXPECT_THAT(config->dotenv.env_allow, ::testing::ElementsAre("DB_ENCRYPTION_KEY", "OTHER"));
+  // The version-id key lives beside the store.
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "data" / "dotenv-version.key"));
 }
 
 TEST_F(CreateProviderTest, DotenvRefusedInProduction) {

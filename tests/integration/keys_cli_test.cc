@@ -146,10 +146,21 @@ TEST_F(KeysCliTest, JwtSignVerifyTamperAndRotate) {
   error_secrets_.push_back(Signature(token));
   EXPECT_EQ(WithoutInfoLogs(sign.err), "");
 
-  ProcessResult verify = Run({"jwt", "verify", "--key", "jwt-secret", token});
+  // Issue 9: the token used to be accepted only as an argument (visible in /proc/PID/cmdline).
+  // From stdin ("-" or no argument) it never appears in argv; as an argument it still works but
+  // warns.
+  ProcessResult verify = Run({"jwt", "verify", "--key", "jwt-secret", "-"}, token + "\n");
   ASSERT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_EQ(WithoutInfoLogs(verify.err), "");
   json claims = json::parse(verify.out);
   EXPECT_EQ(claims["sub"], "u1");
+  ProcessResult from_stdin = Run({"jwt", "verify", "--key", "jwt-secret"}, token);
+  ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
+  EXPECT_EQ(json::parse(from_stdin.out)["sub"], "u1");
+  ProcessResult from_arg = Run({"jwt", "verify", "--key", "jwt-secret", token});
+  ASSERT_EQ(from_arg.exit_code, 0) << from_arg.err;
+  EXPECT_THAT(from_arg.err, HasSubstr("visible to other local users"));
+  EXPECT_THAT(from_arg.err, Not(HasSubstr(token)));
   EXPECT_EQ(claims["exp"].get<std::int64_t>() - claims["iat"].get<std::int64_t>(), 900);
 
   // Tampered payload (claims of someone else, same signature): rejected, not echoed.
@@ -158,7 +169,7 @@ TEST_F(KeysCliTest, JwtSignVerifyTamperAndRotate) {
   const std::string forged_payload =
       internal::Base64UrlEncode(internal::AsBytes(R"({"sub":"admin","exp":9999999999})"));
   const std::string tampered = token.substr(0, dot1 + 1) + forged_payload + token.substr(dot2);
-  ProcessResult bad = Run({"jwt", "verify", "--key", "jwt-secret", tampered});
+  ProcessResult bad = Run({"jwt", "verify", "--key", "jwt-secret", "-"}, tampered);
   EXPECT_EQ(bad.exit_code, kExitDenied);
   EXPECT_EQ(bad.out, "");
   EXPECT_THAT(WithoutInfoLogs(bad.err), StartsWith("locksmith: jwt: bad signature"));

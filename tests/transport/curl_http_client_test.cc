@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -60,6 +61,46 @@ TEST(CurlHttpClientTest, GetReturnsStatusHeadersAndBody) {
   EXPECT_EQ(response->Header("content-type"), "text/plain");
   EXPECT_EQ(response->Header("x-seen-token"), "tok");
   EXPECT_EQ(response->Header("x-absent"), std::nullopt);
+}
+
+// Issue 9: libcurl took http_proxy from the environment even for loopback, so plain-http
+// traffic to a local Vault (token included) went to whatever proxy the environment named.
+TEST(CurlHttpClientTest, LoopbackNeverGoesThroughAProxyFromTheEnvironment) {
+  TestHttpServer proxy([](const TestRequest&) {
+    TestResponse response;
+    response.body = "via-proxy";
+    return response;
+  });
+  TestHttpServer server([](const TestRequest&) {
+    TestResponse response;
+    response.body = "direct";
+    return response;
+  });
+  const std::string proxy_url = "http://127.0.0.1:" + std::to_string(proxy.port());
+  struct ProxyEnv {
+    explicit ProxyEnv(const std::string& url) {
+      for (const char* var : {"http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"}) {
+        ::setenv(var, url.c_str(), 1);
+      }
+      ::unsetenv("NO_PROXY");
+      ::unsetenv("no_proxy");
+    }
+    ~ProxyEnv() {
+      for (const char* var : {"http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"}) {
+        ::unsetenv(var);
+      }
+    }
+  } env(proxy_url);
+  auto client = MakeClient();
+  for (const std::string host : {"127.0.0.1", "localhost"}) {
+    HttpRequest request("GET",
+                        "http://" + host + ":" + std::to_string(server.port()) + "/v1/secret");
+    request.timeout = std::chrono::seconds(5);
+    auto response = client->Send(request);
+    ASSERT_THAT(response, IsOk()) << host;
+    EXPECT_EQ(response->body, "direct") << host;
+  }
+  EXPECT_EQ(proxy.accepted_connections(), 0);
 }
 
 TEST(CurlHttpClientTest, PostSendsBody) {

@@ -1,6 +1,7 @@
-// DotenvProvider: secrets from a .env file and the process environment, read-only, for
-// development. The file is re-read whenever its inode, size or modification time changes, so an
-// edit shows up as a new version (version ids are content hashes).
+// DotenvProvider: secrets from a .env file (and, for the names it sets or an allow-list, the
+// process environment), read-only, for development. The file is re-read whenever its inode, size
+// or modification time changes, so an edit shows up as a new version (version ids are keyed
+// hashes of the content: version_ids.cc).
 #include "locksmith/dotenv_provider.h"
 
 #include <fcntl.h>
@@ -30,13 +31,6 @@ namespace internal {
 
 std::atomic<bool> dotenv_warned{false};
 
-std::string DotenvVersionId(const SecretValue& value) {
-  std::vector<std::uint8_t> digest = Sha256(value.RevealBytesUnsafe());
-  std::string hex = HexEncode(digest);
-  OPENSSL_cleanse(digest.data(), digest.size());
-  return hex.substr(0, 16);
-}
-
 bool DotenvMayReadFromEnvironment(std::string_view var) {
   for (std::string_view reserved : {"LOCKSMITH_", "VAULT_", "AWS_"}) {
     if (var.starts_with(reserved)) {
@@ -51,6 +45,15 @@ void ResetDotenvWarningForTest() { dotenv_warned.store(false); }
 }  // namespace internal
 
 namespace {
+
+bool IsEnvVarName(std::string_view var) {
+  if (var.empty() || std::isdigit(static_cast<unsigned char>(var[0])) != 0) {
+    return false;
+  }
+  return std::all_of(var.begin(), var.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+  });
+}
 
 constexpr std::string_view kReadOnly = "the dotenv back end is read-only; edit the .env file";
 
@@ -118,8 +121,11 @@ Result<SecretValue> ReadFileSecret(const std::filesystem::path& path, std::size_
 
 class DotenvProvider final : public Provider {
  public:
-  DotenvProvider(DotenvOptions options, EnvLookup env, Clock& clock)
-      : options_(std::move(options)), env_(std::move(env)), clock_(clock) {}
+  DotenvProvider(DotenvOptions options, EnvLookup env, Clock& clock, SecretValue id_key)
+      : options_(std::move(options)),
+        env_(std::move(env)),
+        clock_(clock),
+        id_key_(std::move(id_key)) {}
 
   Result<void> Load() {
     std::lock_guard lock(mu_);
@@ -168,6 +174,13 @@ class DotenvProvider final : public Provider {
         }
       }
     }
+    for (const std::string& var : options_.env_allow) {
+      std::optional<SecretValue> value = FromEnvironment(var);
+      std::string name = SecretNameForEnvVar(var);
+      if (value.has_value() && name.starts_with(prefix)) {
+        names.push_back(std::move(name));
+      }
+    }
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
     return names;
@@ -182,34 +195,52 @@ class DotenvProvider final : public Provider {
   }
 
  private:
-  // The current value of `name`: the environment first (if enabled), then the file.
+  bool Allowed(std::string_view var) const {
+    return std::find(options_.env_allow.begin(), options_.env_allow.end(), var) !=
+           options_.env_allow.end();
+  }
+
+  // `var` from the process environment, if the options let it be read at all.
+  std::optional<SecretValue> FromEnvironment(const std::string& var) const {
+    if (!options_.use_process_env || !env_ || !internal::DotenvMayReadFromEnvironment(var)) {
+      return std::nullopt;
+    }
+    std::optional<std::string> from_env = env_(var);
+    if (!from_env.has_value()) {
+      return std::nullopt;
+    }
+    SecretValue value(*from_env);
+    OPENSSL_cleanse(from_env->data(), from_env->size());
+    return value;
+  }
+
+  // The current value of `name`: served only if the file sets it or the allow-list names it
+  // (issue 9: the agent served any variable of its own process); the environment wins over the
+  // file for such names.
   Result<Secret> Lookup(std::string_view name) {
     LOCKSMITH_RETURN_IF_ERROR(ValidateSecretName(name));
     const std::string var = EnvVarNameFor(name);
     std::optional<SecretValue> value;
-    if (options_.use_process_env && env_ && internal::DotenvMayReadFromEnvironment(var)) {
-      std::optional<std::string> from_env = env_(var);
-      if (from_env.has_value()) {
-        value.emplace(*from_env);
-        OPENSSL_cleanse(from_env->data(), from_env->size());
-      }
-    }
     std::lock_guard lock(mu_);
-    if (!value.has_value()) {
-      LOCKSMITH_RETURN_IF_ERROR(ReloadIfChangedLocked());
-      auto it = entries_.find(var);
-      if (it != entries_.end()) {
+    LOCKSMITH_RETURN_IF_ERROR(ReloadIfChangedLocked());
+    auto it = entries_.find(var);
+    if (it != entries_.end() || Allowed(var)) {
+      value = FromEnvironment(var);
+      if (!value.has_value() && it != entries_.end()) {
         value.emplace(it->second.Clone());
       }
     }
     if (!value.has_value()) {
-      return MakeError(ErrorCode::kNotFound, "secret '" + std::string(name) + "' not found: set " +
-                                                 var + " in the environment or in '" +
-                                                 options_.file.string() + "'");
+      return MakeError(ErrorCode::kNotFound,
+                       "secret '" + std::string(name) + "' not found: set " + var + " in '" +
+                           options_.file.string() +
+                           "' (or list it in LOCKSMITH_DOTENV_ALLOW to read it from the "
+                           "environment)");
     }
     Secret secret;
     secret.name = std::string(name);
-    secret.version.version_id = internal::DotenvVersionId(*value);
+    LOCKSMITH_ASSIGN_OR_RETURN(secret.version.version_id,
+                               internal::DotenvVersionId(id_key_, *value));
     secret.version.stages = {Stage::kCurrent};
     // "Created" is when this process first saw this value under this name.
     auto& seen = seen_[secret.name];
@@ -257,6 +288,7 @@ class DotenvProvider final : public Provider {
   const DotenvOptions options_;
   const EnvLookup env_;
   Clock& clock_;
+  const SecretValue id_key_;  // keys the version ids
 
   std::mutex mu_;
   std::optional<FileStamp> stamp_;              // guarded by mu_; empty: no file read
@@ -267,7 +299,8 @@ class DotenvProvider final : public Provider {
 
 }  // namespace
 
-Result<ProviderPtr> CreateDotenvProvider(DotenvOptions options, EnvLookup env, Clock& clock) {
+Result<ProviderPtr> CreateDotenvProvider(DotenvOptions options, EnvLookup env, Clock& clock,
+                                         Random& random) {
   const bool production = internal::IsProductionAppEnv(options.app_env);
   if (production && !options.allow_in_production) {
     return MakeError(ErrorCode::kFailedPrecondition,
@@ -275,12 +308,23 @@ Result<ProviderPtr> CreateDotenvProvider(DotenvOptions options, EnvLookup env, C
                      "APP_ENV=production; use SECRETS_BACKEND=local, vault or aws, or set "
                      "LOCKSMITH_ALLOW_DOTENV_IN_PRODUCTION=true to override");
   }
+  for (const std::string& var : options.env_allow) {
+    if (!IsEnvVarName(var) || !internal::DotenvMayReadFromEnvironment(var)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "LOCKSMITH_DOTENV_ALLOW: '" + var +
+                           "' is not an environment variable name locksmith may serve (letters, "
+                           "digits and '_'; never LOCKSMITH_*, VAULT_* or AWS_*)");
+    }
+  }
+  LOCKSMITH_ASSIGN_OR_RETURN(SecretValue id_key,
+                             internal::DotenvIdKey(options.version_key_file, random));
   const std::string file = options.file.string();
-  auto provider = std::make_unique<DotenvProvider>(std::move(options), std::move(env), clock);
+  auto provider = std::make_unique<DotenvProvider>(std::move(options), std::move(env), clock,
+                                                   std::move(id_key));
   LOCKSMITH_RETURN_IF_ERROR(provider->Load());
   if (!internal::dotenv_warned.exchange(true)) {
     Logger()->warn(
-        "secrets come from the dotenv back end ('{}' and the environment); it is meant for "
+        "secrets come from the dotenv back end ('{}'); it is meant for "
         "development only, use SECRETS_BACKEND=local, vault or aws in production",
         file);
   }
@@ -290,6 +334,10 @@ Result<ProviderPtr> CreateDotenvProvider(DotenvOptions options, EnvLookup env, C
         "LOCKSMITH_ALLOW_DOTENV_IN_PRODUCTION=true");
   }
   return ProviderPtr(std::move(provider));
+}
+
+Result<ProviderPtr> CreateDotenvProvider(DotenvOptions options, EnvLookup env, Clock& clock) {
+  return CreateDotenvProvider(std::move(options), std::move(env), clock, SystemRandom());
 }
 
 }  // namespace locksmith

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/crypto.h"
+#include "core/private_file.h"
 #include "core/strings.h"
 #include "providers/local/private_files.h"
 
@@ -54,53 +55,6 @@ Result<void> WriteAll(int fd, std::span<const std::uint8_t> bytes) {
     bytes = bytes.subspan(static_cast<std::size_t>(n));
   }
   return OkResult();
-}
-
-// Reads an existing key file through `fd` after checking its mode.
-Result<SecretValue> ReadKeyFile(int fd, const std::filesystem::path& path) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    return FileError(path, "cannot stat", errno);
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "master key file '" + path.string() + "' is not a regular file");
-  }
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return MakeError(ErrorCode::kPermissionDenied,
-                     "master key file '" + path.string() + "' has mode " + mode +
-                         " and may be read or changed by group or others; run: chmod 600 '" +
-                         path.string() + "'");
-  }
-  // Read at most kMaxKeyFileSize + 1 bytes so an oversized file is detected, not truncated.
-  std::array<char, kMaxKeyFileSize + 1> buffer{};
-  std::size_t size = 0;
-  while (size < buffer.size()) {
-    ssize_t n = ::read(fd, buffer.data() + size, buffer.size() - size);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      int err = errno;
-      OPENSSL_cleanse(buffer.data(), buffer.size());
-      return FileError(path, "cannot read", err);
-    }
-    if (n == 0) {
-      break;
-    }
-    size += static_cast<std::size_t>(n);
-  }
-  if (size > kMaxKeyFileSize) {
-    OPENSSL_cleanse(buffer.data(), buffer.size());
-    return MakeError(ErrorCode::kInvalidArgument, "master key file '" + path.string() +
-                                                      "' is not the base64 of exactly 32 bytes");
-  }
-  auto key = DecodeMasterKey(std::string_view(buffer.data(), size),
-                             "master key file '" + path.string() + "'");
-  OPENSSL_cleanse(buffer.data(), buffer.size());
-  return key;
 }
 
 // Writes a fresh key to a private temporary file and links it into place, so no reader ever
@@ -170,14 +124,18 @@ Result<SecretValue> LoadOrCreateMasterKeyFile(const std::filesystem::path& path,
   // Two rounds at most: if the file is missing we create it (or lose a race to someone who
   // did), then read whatever is there.
   for (int round = 0; round < 2; ++round) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      FdCloser closer(fd);
-      return ReadKeyFile(fd, path);
+    // Only this user's own file is trusted: not a symbolic link, owned by us, mode 0600/0400, in
+    // a directory others cannot write to (core/private_file.h). A key planted by someone else
+    // would let them read everything the store encrypts.
+    SecretFileRules rules;
+    rules.private_to_owner = true;
+    rules.max_size = kMaxKeyFileSize;
+    Result<SecretValue> content = ReadSecretFile(path, "master key file", rules);
+    if (content.ok()) {
+      return DecodeMasterKey(content->RevealUnsafe(), "master key file '" + path.string() + "'");
     }
-    int err = errno;
-    if (err != ENOENT || round > 0) {
-      return FileError(path, "cannot open", err);
+    if (content.error().code != ErrorCode::kNotFound || round > 0) {
+      return std::move(content).error();
     }
     LOCKSMITH_RETURN_IF_ERROR(CreatePrivateDirectories(path.parent_path()));
     LOCKSMITH_RETURN_IF_ERROR(CreateKeyFile(path, random));

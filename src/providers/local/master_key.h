@@ -1,6 +1,7 @@
 // The local store's master key: given directly (base64 of 32 bytes) or read from a key file,
-// which is created with a fresh random key on first use and refused if group or others may
-// access it. No error message ever contains key material.
+// which is created with a fresh random key on first use and refused unless it is this user's own
+// private file (core/private_file.h: no symbolic link, our uid, mode 0600/0400, a directory others
+// cannot write to unless sticky). No error message ever contains key material.
 #pragma once
 
 #include <filesystem>

@@ -3,9 +3,7 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "core/private_file.h"
 #include "locksmith/log.h"
 
 namespace locksmith::internal {
@@ -13,21 +11,22 @@ namespace {
 
 using std::chrono::seconds;
 
-// A file holding a credential (token or secret id), trailing whitespace trimmed.
+// A file holding a credential (token or secret id), trailing whitespace trimmed. Often written
+// by Vault Agent or mounted by an orchestrator, so no owner or mode rules; read into wiped memory.
 Result<SecretValue> ReadCredentialFile(const std::filesystem::path& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return MakeError(ErrorCode::kUnauthenticated,
-                     "cannot read the " + std::string(what) + " file '" + path.string() + "'");
+  SecretFileRules rules;
+  rules.private_to_owner = false;
+  rules.max_size = 64 * 1024;
+  Result<SecretValue> text = ReadSecretFile(path, "the " + std::string(what) + " file", rules);
+  if (!text.ok()) {
+    return MakeError(ErrorCode::kUnauthenticated, text.error().message);
   }
-  std::string scratch((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::size_t end = scratch.size();
-  while (end > 0 && (scratch[end - 1] == '\n' || scratch[end - 1] == '\r' ||
-                     scratch[end - 1] == ' ' || scratch[end - 1] == '\t')) {
-    --end;
+  std::string_view bytes = text->RevealUnsafe();
+  while (!bytes.empty() && (bytes.back() == '\n' || bytes.back() == '\r' || bytes.back() == ' ' ||
+                            bytes.back() == '\t')) {
+    bytes.remove_suffix(1);
   }
-  SecretValue value(std::string_view(scratch.data(), end));
-  WipeString(scratch);
+  SecretValue value(bytes);
   if (value.empty()) {
     return MakeError(ErrorCode::kUnauthenticated,
                      "the " + std::string(what) + " file '" + path.string() + "' is empty");

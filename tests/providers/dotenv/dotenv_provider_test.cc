@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -62,6 +63,7 @@ class DotenvProviderTest : public ::testing::Test {
   DotenvOptions Options() const {
     DotenvOptions o;
     o.file = file();
+    o.version_key_file = dir_.path() / "state" / "dotenv-version.key";
     return o;
   }
 
@@ -124,16 +126,39 @@ TEST_F(DotenvProviderTest, EnvironmentIgnoredWhenDisabled) {
   EXPECT_THAT((*p)->Get("only-in-env", {}), HasError(ErrorCode::kNotFound));
 }
 
-TEST_F(DotenvProviderTest, MissingFileUsesTheEnvironmentOnly) {
+// Issue 9: the dotenv back end served any variable of its own process. Only the names the file
+// sets, and those LOCKSMITH_DOTENV_ALLOW lists, come from the environment.
+TEST_F(DotenvProviderTest, ProcessVariablesNeedTheFileOrTheAllowList) {
   env_.Set("REDIS_PASSWORD", "redis-pw");
+  env_.Set("HOME_SECRET", "not-for-the-agent");
   auto p = Create(Options());
   ASSERT_THAT(p, IsOk());
-  EXPECT_EQ(Value(**p, "redis-password"), "redis-pw");
+  auto not_listed = (*p)->Get("redis-password", {});
+  EXPECT_THAT(not_listed, HasErrorMessage(ErrorCode::kNotFound, "LOCKSMITH_DOTENV_ALLOW"));
+  EXPECT_THAT(not_listed.error().message, Not(HasSubstr("redis-pw")));
   auto missing = (*p)->Get("database-password", {});
   EXPECT_THAT(missing, HasErrorMessage(ErrorCode::kNotFound, "DATABASE_PASSWORD"));
   auto listed = (*p)->List("");
   ASSERT_THAT(listed, IsOk());
   EXPECT_TRUE(listed->empty());
+
+  auto options = Options();
+  options.env_allow = {"REDIS_PASSWORD", "UNSET_ONE"};
+  auto allowed = Create(options);
+  ASSERT_THAT(allowed, IsOk());
+  EXPECT_EQ(Value(**allowed, "redis-password"), "redis-pw");
+  EXPECT_THAT((*allowed)->Get("home-secret", {}), HasError(ErrorCode::kNotFound));
+  EXPECT_THAT((*allowed)->Get("unset-one", {}), HasError(ErrorCode::kNotFound));
+  EXPECT_THAT(*(*allowed)->List(""), ElementsAre("redis-password"));
+}
+
+TEST_F(DotenvProviderTest, AllowListRefusesReservedAndMalformedNames) {
+  for (const char* bad :
+       {"AWS_SECRET_ACCESS_KEY", "VAULT_TOKEN", "LOCKSMITH_MASTER_KEY", "A-B", "1ABC", ""}) {
+    auto options = Options();
+    options.env_allow = {bad};
+    EXPECT_THAT(Create(options), HasError(ErrorCode::kInvalidArgument)) << bad;
+  }
 }
 
 TEST_F(DotenvProviderTest, FileCreatedLaterIsPickedUp) {
@@ -154,15 +179,58 @@ TEST_F(DotenvProviderTest, RejectsInvalidNames) {
   EXPECT_THAT((*p)->Describe("a//b"), HasError(ErrorCode::kInvalidArgument));
 }
 
-TEST_F(DotenvProviderTest, VersionIdIsTheValueHashPrefix) {
+std::string IdOf(Provider& p, std::string_view name) {
+  auto s = p.Get(name, {});
+  EXPECT_THAT(s, IsOk());
+  return s.ok() ? s->version.version_id : "";
+}
+
+// Issue 9: version ids were the SHA-256 prefix of the value, so a dictionary recovered short
+// values from `describe`. They are now an HMAC under a key kept in a private file, stable across
+// restarts (encryption key ids derive from them).
+TEST_F(DotenvProviderTest, VersionIdRevealsNothingAndSurvivesARestart) {
   WriteFile("A_KEY=abc\n");
   auto p = Create(Options());
   ASSERT_THAT(p, IsOk());
-  auto s = (*p)->Get("a-key", {});
-  ASSERT_THAT(s, IsOk());
+  const std::string id = IdOf(**p, "a-key");
+  EXPECT_EQ(id.size(), 16u);
   // SHA-256("abc") = ba7816bf8f01cfea414140de5dae2223...
-  EXPECT_EQ(s->version.version_id, "ba7816bf8f01cfea");
-  EXPECT_EQ(internal::DotenvVersionId(SecretValue("abc")), "ba7816bf8f01cfea");
+  EXPECT_NE(id, "ba7816bf8f01cfea");
+  EXPECT_EQ(id.find("ba7816bf"), std::string::npos);
+
+  struct stat st {};
+  ASSERT_EQ(::stat(Options().version_key_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(Options().version_key_file.parent_path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+
+  auto restarted = Create(Options());  // a new process: same key file, same id
+  ASSERT_THAT(restarted, IsOk());
+  EXPECT_EQ(IdOf(**restarted, "a-key"), id);
+
+  auto other_options = Options();  // another key: another id for the same value
+  other_options.version_key_file = dir_.path() / "other" / "dotenv-version.key";
+  auto other = Create(other_options);
+  ASSERT_THAT(other, IsOk());
+  EXPECT_NE(IdOf(**other, "a-key"), id);
+}
+
+TEST_F(DotenvProviderTest, UnusableVersionKeyFileFallsBackToAProcessKeyWithAWarning) {
+  WriteFile("A_KEY=abc\n");
+  auto options = Options();
+  std::filesystem::create_directories(options.version_key_file.parent_path());
+  ::chmod(options.version_key_file.parent_path().c_str(), 0700);
+  std::ofstream(options.version_key_file) << "PLANTED-key-file-content\n";
+  ::chmod(options.version_key_file.c_str(), 0644);  // others could read it: refused
+  LogCapture logs;
+  auto first = Create(options);
+  ASSERT_THAT(first, IsOk());
+  auto second = Create(options);
+  ASSERT_THAT(second, IsOk());
+  EXPECT_NE(IdOf(**first, "a-key"), IdOf(**second, "a-key"));  // one key per process
+  EXPECT_THAT(logs.Text(), HasSubstr("change when it restarts"));
+  EXPECT_THAT(logs.Text(), HasSubstr("chmod 600"));
+  EXPECT_THAT(logs.Text(), Not(HasSubstr("PLANTED")));
 }
 
 TEST_F(DotenvProviderTest, NeverServesLocksmithOrBackEndCredentialsFromTheEnvironment) {
@@ -172,7 +240,9 @@ TEST_F(DotenvProviderTest, NeverServesLocksmithOrBackEndCredentialsFromTheEnviro
     env_.Set(var, "planted-credential-Qm4");
   }
   env_.Set("REDIS_PASSWORD", "redis-pw");
-  auto p = Create(Options());
+  auto options = Options();
+  options.env_allow = {"REDIS_PASSWORD"};
+  auto p = Create(options);
   ASSERT_THAT(p, IsOk());
   for (const char* name :
        {"aws-secret-access-key", "vault-token", "locksmith-master-key", "locksmith-agent-token"}) {
@@ -217,6 +287,7 @@ TEST_F(DotenvProviderTest, FileChangeIsANewVersion) {
 }
 
 TEST_F(DotenvProviderTest, EnvironmentChangeIsANewVersion) {
+  WriteFile("JWT_SECRET=from-file\n");
   env_.Set("JWT_SECRET", "one");
   auto p = Create(Options());
   ASSERT_THAT(p, IsOk());
@@ -255,7 +326,7 @@ TEST_F(DotenvProviderTest, DescribeHasOneVersion) {
   ASSERT_THAT(d, IsOk());
   EXPECT_EQ(d->name, "jwt-secret");
   ASSERT_EQ(d->versions.size(), 1u);
-  EXPECT_EQ(d->versions[0].version_id, internal::DotenvVersionId(SecretValue("one")));
+  EXPECT_EQ(d->versions[0].version_id, IdOf(**p, "jwt-secret"));
   EXPECT_TRUE(d->versions[0].HasStage(Stage::kCurrent));
   EXPECT_FALSE(d->last_rotated.has_value());
   EXPECT_THAT((*p)->Describe("missing"), HasError(ErrorCode::kNotFound));
@@ -352,8 +423,10 @@ TEST_F(DotenvProviderTest, WarnsOncePerProcessWithoutValues) {
   env_.Set("DB_ENCRYPTION_KEY", "planted-env-value");
   internal::ResetDotenvWarningForTest();
   LogCapture logs;
+  auto options = Options();
+  options.env_allow = {"DB_ENCRYPTION_KEY"};
   for (int i = 0; i < 3; ++i) {
-    auto p = Create(Options());
+    auto p = Create(options);
     ASSERT_THAT(p, IsOk());
     EXPECT_EQ(Value(**p, "jwt-secret"), "planted-warn-value");
     EXPECT_EQ(Value(**p, "db-encryption-key"), "planted-env-value");

@@ -208,6 +208,49 @@ TEST_F(LocalStoreSecurityTest, KeyFileReadableByOthersIsRefused) {
   }
 }
 
+// Issue 9: a symbolic link to someone else's 0600 key in a 1777 directory was accepted. Only
+// this user's own regular file, in a directory others cannot write to, is trusted.
+TEST_F(LocalStoreSecurityTest, KeyFileMustBeOurOwnRegularFileNotASymlink) {
+  auto real = dir_.path() / "real.key";
+  WriteKeyFile(real, TestKeyBase64('k') + "\n", 0600);
+  auto open_with = [&](const std::filesystem::path& key_path) {
+    LocalStoreOptions options;
+    options.store_path = StorePath();
+    options.master_key_file = key_path;
+    return Create(std::move(options));
+  };
+  ASSERT_THAT(open_with(real), IsOk());
+
+  auto link = dir_.path() / "link.key";
+  std::filesystem::create_symlink(real, link);
+  auto linked = open_with(link);
+  ASSERT_THAT(linked, HasError(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(linked.error().message, HasSubstr("symbolic link"));
+  EXPECT_THAT(linked.error().message, HasSubstr(link.string()));
+
+  if (::geteuid() == 0) {  // only root can give a file away
+    auto theirs = dir_.path() / "theirs.key";
+    WriteKeyFile(theirs, TestKeyBase64('t') + "\n", 0600);
+    ASSERT_EQ(::chown(theirs.c_str(), 65534, 65534), 0);
+    auto foreign = open_with(theirs);
+    ASSERT_THAT(foreign, HasError(ErrorCode::kPermissionDenied));
+    EXPECT_THAT(foreign.error().message, HasSubstr("owned by uid 65534"));
+    EXPECT_THAT(foreign.error().message, Not(HasSubstr(TestKeyBase64('t'))));
+  }
+
+  // A directory others may write to (not sticky) could have its key swapped: refused. The same
+  // directory with the sticky bit (like /tmp) is fine for our own file.
+  auto shared = dir_.path() / "shared";
+  std::filesystem::create_directory(shared);
+  WriteKeyFile(shared / "k.key", TestKeyBase64('k') + "\n", 0600);
+  ASSERT_EQ(::chmod(shared.c_str(), 0777), 0);
+  auto writable = open_with(shared / "k.key");
+  ASSERT_THAT(writable, HasError(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(writable.error().message, HasSubstr("chmod go-w"));
+  ASSERT_EQ(::chmod(shared.c_str(), 01777), 0);
+  EXPECT_THAT(open_with(shared / "k.key"), IsOk());
+}
+
 TEST_F(LocalStoreSecurityTest, MalformedMasterKeyIsInvalidAndNotEchoed) {
   const std::string bad_values[] = {
       "PLANTEDnotbase64!!!",

@@ -1,12 +1,15 @@
 #include "providers/aws/credentials/ini.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "core/private_file.h"
 #include "core/strings.h"
 #include "transport/http_client.h"  // WipeString
 
 namespace locksmith::internal {
+namespace {
+
+constexpr std::size_t kMaxIniFileSize = 1 << 20;
+
+}  // namespace
 
 IniFile::~IniFile() {
   for (auto& [section, keys] : sections) {
@@ -54,16 +57,19 @@ Result<IniFile> ParseIniText(std::string_view text) {
 }
 
 Result<IniFile> ReadIniFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return IniFile{};  // a missing file is an empty one
+  // Shared files (often 0644, sometimes mounted through links): no owner or mode rules, but read
+  // through read(2) into wiped memory, not a stream whose buffers keep the keys.
+  SecretFileRules rules;
+  rules.private_to_owner = false;
+  rules.max_size = kMaxIniFileSize;
+  Result<SecretValue> text = ReadSecretFile(path, "AWS shared file", rules);
+  if (!text.ok()) {
+    if (text.error().code == ErrorCode::kNotFound) {
+      return IniFile{};  // a missing file is an empty one
+    }
+    return std::move(text).error();
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  auto ini = ParseIniText(text);
-  WipeString(text);
-  return ini;
+  return ParseIniText(text->RevealUnsafe());
 }
 
 }  // namespace locksmith::internal

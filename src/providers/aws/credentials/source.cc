@@ -1,9 +1,8 @@
 #include "providers/aws/credentials/source.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "core/private_file.h"
 #include "core/strings.h"
 #include "core/time_format.h"
 #include "providers/aws/aws_json.h"
@@ -23,19 +22,16 @@ std::optional<std::string> NonEmptyEnv(const EnvLookup& env, std::string_view na
 }
 
 Result<SecretValue> ReadCredentialFile(const std::filesystem::path& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return MakeError(ErrorCode::kUnauthenticated,
-                     std::string(what) + " file '" + path.string() + "' cannot be read");
+  // e.g. the web identity token an orchestrator mounts (root-owned, through links): no owner or
+  // mode rules, but no unwiped stream buffers either.
+  SecretFileRules rules;
+  rules.private_to_owner = false;
+  rules.max_size = 64 * 1024;
+  Result<SecretValue> text = ReadSecretFile(path, std::string(what) + " file", rules);
+  if (!text.ok()) {
+    return MakeError(ErrorCode::kUnauthenticated, text.error().message);
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  std::string trimmed(Trim(text));
-  WipeString(text);
-  SecretValue value(trimmed);
-  WipeString(trimmed);
-  return value;
+  return SecretValue(Trim(text->RevealUnsafe()));
 }
 
 Result<AwsCredentials> CredentialsFromJson(const std::string& body, std::string_view source) {
