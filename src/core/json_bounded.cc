@@ -2,9 +2,12 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <ostream>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -77,6 +80,40 @@ std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
   }
   return 0;
 }
+
+// A stream buffer appending to a string; when the string must grow, the new buffer is allocated,
+// the text copied and the old buffer wiped before it is freed.
+class WipingStringBuf : public std::streambuf {
+ public:
+  explicit WipingStringBuf(std::string& out) : out_(out) {}
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      const char ch = traits_type::to_char_type(c);
+      Append(&ch, 1);
+    }
+    return traits_type::not_eof(c);
+  }
+  std::streamsize xsputn(const char* data, std::streamsize n) override {
+    Append(data, static_cast<std::size_t>(n));
+    return n;
+  }
+
+ private:
+  void Append(const char* data, std::size_t n) {
+    if (out_.size() + n > out_.capacity()) {
+      std::string grown;
+      grown.reserve(std::max(out_.capacity() * 2, out_.size() + n));
+      grown.append(out_);
+      CleanseString(out_);
+      out_.swap(grown);
+    }
+    out_.append(data, n);
+  }
+
+  std::string& out_;
+};
 
 // One open object or array.
 struct Frame {
@@ -478,6 +515,21 @@ Result<nlohmann::json> ParseUntrustedJson(std::string_view text, const JsonLimit
   }
   BoundedParser parser(text, limits);
   return parser.Parse();
+}
+
+nlohmann::json ParseUntrustedJsonOrNull(std::string_view text, const JsonLimits& limits) {
+  auto parsed = ParseUntrustedJson(text, limits);
+  return parsed.ok() ? std::move(parsed).value() : nlohmann::json();
+}
+
+std::string DumpJsonWiping(const nlohmann::json& json) {
+  std::string out;
+  out.reserve(256);
+  WipingStringBuf buffer(out);
+  std::ostream stream(&buffer);
+  stream.exceptions(std::ios::badbit);  // a type_error from the serializer propagates, as dump()
+  stream << json;
+  return out;
 }
 
 void WipeJsonStrings(nlohmann::json& json) {

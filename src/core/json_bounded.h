@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 #include "locksmith/result.h"
@@ -23,7 +24,9 @@ struct JsonLimits {
 // Parses strict JSON (RFC 8259; a leading UTF-8 byte order mark is skipped, as nlohmann does) into
 // the same document nlohmann::json::parse would build: integers as number_unsigned (no '-') or
 // number_integer, other numbers as doubles (an overflow is an error), the last of duplicate keys
-// wins. Nothing is built past the limits; on any error whatever was built is wiped.
+// wins. One difference: nlohmann takes a NUL byte for the end of the input and ignores what
+// follows; here anything after the value but white space is an error. Nothing is built past the
+// limits; on any error whatever was built is wiped.
 //
 // Copies: each string value is decoded straight into its final buffer, sized once (no lexer token
 // buffer, no reallocation), so after WipeJsonStrings the parse has left no copy of a value in
@@ -32,6 +35,16 @@ struct JsonLimits {
 // Errors: kDataLoss "JSON text larger than N bytes" / "JSON nested deeper than N levels" /
 // "malformed JSON at byte N". The text never quotes the input.
 Result<nlohmann::json> ParseUntrustedJson(std::string_view text, const JsonLimits& limits = {});
+
+// As ParseUntrustedJson, but null for any error: for bodies read only for what they may hold (an
+// error's type and message) where a malformed one means "nothing there".
+nlohmann::json ParseUntrustedJsonOrNull(std::string_view text, const JsonLimits& limits = {});
+
+// json.dump() (compact, UTF-8 kept; invalid UTF-8 throws nlohmann's type_error as dump() does),
+// into a string grown without leaving copies: dump() appends to a std::string whose every
+// reallocation frees the old buffer, holding the text so far, unwiped. For request bodies that
+// carry a secret; the caller wipes the result.
+std::string DumpJsonWiping(const nlohmann::json& json);
 
 // Overwrites every string value in `json` (keys are left alone), iteratively: any depth is safe.
 // nlohmann::json's own destructor is iterative too (3.11: basic_json::json_value::destroy).

@@ -110,6 +110,13 @@ TEST(JsonBoundedTest, AMillionNestedArraysIsACleanError) {
   EXPECT_THAT(ParseUntrustedJson(std::string(1'000'000, '[')), HasError(ErrorCode::kDataLoss));
 }
 
+// nlohmann stops at a NUL byte and ignores the rest; a strict parser must not.
+TEST(JsonBoundedTest, BytesAfterANulAreAnError) {
+  using namespace std::string_literals;
+  EXPECT_THAT(ParseUntrustedJson("[1]\0"s), HasError(ErrorCode::kDataLoss));
+  EXPECT_THAT(ParseUntrustedJson("{\"a\":1}\0{\"a\":2}"s), HasError(ErrorCode::kDataLoss));
+}
+
 TEST(JsonBoundedTest, RefusesTextLongerThanTheLimit) {
   EXPECT_THAT(ParseUntrustedJson("[1,2,3]", JsonLimits{.max_bytes = 6}),
               HasErrorMessage(ErrorCode::kDataLoss, std::string("larger than 6 bytes")));
@@ -150,6 +157,16 @@ TEST(JsonBoundedTest, WipeAndDestructionOfDeepDocumentsDoNotRecurse) {
   EXPECT_EQ(node->back(), "");
   deep = nullptr;  // the destructor path
   EXPECT_TRUE(deep.is_null());
+}
+
+TEST(JsonBoundedTest, DumpWipingWritesWhatDumpWrites) {
+  nlohmann::json doc = {{"data", {{"password", std::string(5000, 'p')}, {"n", 1.5}}},
+                        {"list", {1, "two", nullptr, true}},
+                        {"text", "caf\xc3\xa9 \"quoted\" \n"}};
+  EXPECT_EQ(DumpJsonWiping(doc), doc.dump());
+  EXPECT_EQ(DumpJsonWiping(nlohmann::json()), "null");
+  // Invalid UTF-8 fails as dump() fails (the caller's concern), not silently.
+  EXPECT_THROW(DumpJsonWiping(nlohmann::json("\xff")), nlohmann::json::type_error);
 }
 
 TEST(JsonBoundedTest, ScopedWipeWipesOnScopeExit) {

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <array>
 
+#include "core/json_bounded.h"
 #include "locksmith/log.h"
-#include "providers/aws/aws_json.h"
 
 namespace locksmith::internal {
 namespace {
@@ -77,7 +77,7 @@ std::string Authority(std::string_view url) {
 
 }  // namespace
 
-AwsReply::~AwsReply() { WipeAwsJson(json); }
+AwsReply::~AwsReply() { WipeJsonStrings(json); }
 
 Result<std::string> ResolveSecretsManagerEndpoint(std::string_view endpoint_url,
                                                   std::string_view region, bool use_fips) {
@@ -136,8 +136,8 @@ Result<HttpRequest> BuildSecretsManagerRequest(std::string_view endpoint, std::s
 
 std::string AwsErrorType(const HttpResponse& response) {
   std::string type;
-  nlohmann::json json = nlohmann::json::parse(response.body, nullptr, false);
-  JsonWiper wipe(json);
+  nlohmann::json json = ParseUntrustedJsonOrNull(response.body);
+  ScopedJsonWipe wipe(json);
   if (json.is_object() && json.contains("__type") && json["__type"].is_string()) {
     type = json["__type"].get<std::string>();
   } else if (auto header = response.Header("X-Amzn-Errortype")) {
@@ -163,8 +163,8 @@ Error AwsError(const HttpResponse& response, std::string_view what,
   const std::string type = AwsErrorType(response);
   std::string message;
   {
-    nlohmann::json json = nlohmann::json::parse(response.body, nullptr, false);
-    JsonWiper wipe(json);
+    nlohmann::json json = ParseUntrustedJsonOrNull(response.body);
+    ScopedJsonWipe wipe(json);
     for (const char* key : {"Message", "message"}) {
       if (json.is_object() && json.contains(key) && json[key].is_string()) {
         message = Scrub(json[key].get<std::string>(), scrub);
@@ -237,9 +237,14 @@ Result<AwsReply> SecretsManagerClient::Call(std::string_view op, std::string bod
     }
     if (response->status >= 200 && response->status < 300) {
       AwsReply reply;
-      reply.json = nlohmann::json::parse(response->body, nullptr, false);
-      if (reply.json.is_discarded() || !reply.json.is_object()) {
-        reply.json = nullptr;
+      auto parsed = ParseUntrustedJson(response->body);
+      if (!parsed.ok()) {
+        return MakeError(ErrorCode::kUnavailable, std::string(what) +
+                                                      ": AWS answered with a malformed body (" +
+                                                      parsed.error().message + ")");
+      }
+      reply.json = std::move(parsed).value();
+      if (!reply.json.is_object()) {
         return MakeError(ErrorCode::kUnavailable,
                          std::string(what) + ": AWS answered with a malformed body");
       }
