@@ -3,6 +3,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "core/json_bounded.h"
+
 namespace locksmith {
 namespace {
 
@@ -131,24 +133,11 @@ std::string SecretNameForEnvVar(std::string_view env_var) {
 }
 
 Result<SecretValue> ExtractJsonField(const SecretValue& json_object, std::string_view field) {
-  // parse() with allow_exceptions=false: a parse failure gives a discarded value instead of an
-  // exception whose text would quote the input.
-  nlohmann::json doc = nlohmann::json::parse(json_object.RevealUnsafe(), nullptr, false);
-  struct Wiper {
-    nlohmann::json& j;
-    ~Wiper() {
-      // Strings inside the parsed document hold secret bytes: clear them before freeing.
-      if (j.is_object()) {
-        for (auto& [k, v] : j.items()) {
-          if (v.is_string()) {
-            auto& s = v.get_ref<std::string&>();
-            std::fill(s.begin(), s.end(), '\0');
-          }
-        }
-      }
-    }
-  } wiper{doc};
-  if (doc.is_discarded() || !doc.is_object()) {
+  // Bounded and iterative (a value is as untrusted as the back end that stored it); its errors
+  // never quote the input. Every string in the document holds secret bytes: wiped on return.
+  nlohmann::json doc = internal::ParseUntrustedJsonOrNull(json_object.RevealUnsafe());
+  internal::ScopedJsonWipe wipe(doc);
+  if (!doc.is_object()) {
     return MakeError(ErrorCode::kInvalidArgument, "secret value is not a JSON object, so field '" +
                                                       Printable(field) + "' cannot be selected");
   }

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string>
 
+#include "core/json_bounded.h"
+
 namespace locksmith::internal {
 namespace {
 
@@ -195,9 +197,9 @@ std::optional<double> ParseJsonNumber(std::string_view text) {
 }
 
 std::optional<nlohmann::json> ParseJsonObject(std::string_view text) {
-  nlohmann::json parsed =
-      nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded() || !parsed.is_object()) {
+  // A token's header and claims are untrusted: bounded depth and size, no recursion.
+  nlohmann::json parsed = ParseUntrustedJsonOrNull(text);
+  if (!parsed.is_object()) {
     return std::nullopt;
   }
   return parsed;

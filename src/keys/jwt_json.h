@@ -77,7 +77,8 @@ class JsonScanner {
 // underflow is left to the DOM parser's rounding).
 std::optional<double> ParseJsonNumber(std::string_view text);
 
-// The slow path. Parses a JSON object without exceptions; nullopt for anything else.
+// The slow path. Parses a JSON object with ParseUntrustedJson (core/json_bounded.h: no exceptions,
+// nesting and size bounded); nullopt for anything else.
 std::optional<nlohmann::json> ParseJsonObject(std::string_view text);
 // The member `name` of `object`; its text points into `object`, which must outlive it.
 JsonMember JsonMemberFromDom(const nlohmann::json& object, const char* name);

@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <mutex>
@@ -16,11 +17,14 @@
 namespace locksmith::internal {
 namespace {
 
-// Appends without leaving copies behind: when the buffer must grow, the old one is wiped.
-void AppendWiping(std::string& buffer, const char* data, std::size_t size) {
+// Appends without leaving copies behind: when the buffer must grow, the new one is allocated
+// first, the text copied, and the old one wiped before it is freed, so a std::string reallocation
+// (which frees without wiping) never happens. Growth doubles but never past `cap`, so a body
+// under the cap costs at most about twice its size while it arrives.
+void AppendWiping(std::string& buffer, const char* data, std::size_t size, std::size_t cap) {
   if (buffer.size() + size > buffer.capacity()) {
     std::string grown;
-    grown.reserve(std::max(buffer.capacity() * 2, buffer.size() + size));
+    grown.reserve(std::min(std::max(buffer.capacity() * 2, buffer.size() + size), cap));
     grown.append(buffer);
     WipeString(buffer);
     buffer.swap(grown);
@@ -30,16 +34,33 @@ void AppendWiping(std::string& buffer, const char* data, std::size_t size) {
 
 struct Exchange {
   HttpResponse response;
+  std::size_t max_body = 0;
+  std::size_t max_header_bytes = 0;
+  std::size_t header_bytes = 0;
+  bool body_too_large = false;
+  bool headers_too_large = false;
 };
 
 std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) {
   auto* exchange = static_cast<Exchange*>(user);
-  AppendWiping(exchange->response.body, data, size * count);
-  return size * count;
+  const std::size_t n = size * count;
+  std::string& body = exchange->response.body;
+  if (n > exchange->max_body - body.size()) {
+    // Returning less than n makes libcurl abort the transfer (CURLE_WRITE_ERROR).
+    exchange->body_too_large = true;
+    return 0;
+  }
+  AppendWiping(body, data, n, exchange->max_body);
+  return n;
 }
 
 std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user) {
   auto* exchange = static_cast<Exchange*>(user);
+  exchange->header_bytes += size * count;
+  if (exchange->header_bytes > exchange->max_header_bytes) {
+    exchange->headers_too_large = true;
+    return 0;
+  }
   std::string_view line(data, size * count);
   if (line.rfind("HTTP/", 0) == 0) {
     // A new status line (after a 100 Continue): forget earlier headers.
@@ -134,6 +155,9 @@ class CurlHttpClient : public HttpClient {
       return MakeError(ErrorCode::kInternal, "curl_easy_init failed");
     }
     Exchange exchange;
+    exchange.max_body = std::min(options_.max_response_bytes,
+                                 request.max_response_bytes.value_or(options_.max_response_bytes));
+    exchange.max_header_bytes = options_.max_response_header_bytes;
     HeaderList headers;
     CURLcode code = Configure(handle, request, headers, exchange, IsLoopbackHost(url.host));
     if (code == CURLE_OK) {
@@ -142,6 +166,18 @@ class CurlHttpClient : public HttpClient {
     long status = 0;  // NOLINT(google-runtime-int): libcurl's type
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
     Release(handle);
+    if (exchange.body_too_large || code == CURLE_FILESIZE_EXCEEDED) {
+      WipeString(exchange.response.body);
+      return MakeError(ErrorCode::kDataLoss, "HTTP answer from " + url.scheme + "://" + url.host +
+                                                 " refused: its body exceeds " +
+                                                 std::to_string(exchange.max_body) + " bytes");
+    }
+    if (exchange.headers_too_large) {
+      return MakeError(ErrorCode::kDataLoss, "HTTP answer from " + url.scheme + "://" + url.host +
+                                                 " refused: its headers exceed " +
+                                                 std::to_string(exchange.max_header_bytes) +
+                                                 " bytes");
+    }
     if (code != CURLE_OK) {
       return MapCurlError(code, url);
     }
@@ -175,6 +211,10 @@ class CurlHttpClient : public HttpClient {
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &exchange);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    // A declared Content-Length over the cap fails before any of the body is read; an undeclared
+    // length is caught by OnBody. No CURLOPT_ACCEPT_ENCODING: bodies are never decompressed, so
+    // the cap bounds memory (no compression bomb).
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(exchange.max_body));
 
     if (options_.insecure_skip_verify) {
       curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 
@@ -12,6 +13,8 @@
 #include "transport/http_client.h"
 
 namespace locksmith::internal {
+
+inline constexpr std::size_t kDefaultMaxResponseBytes = std::size_t{8} << 20;
 
 struct CurlHttpClientOptions {
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(5);
@@ -25,6 +28,13 @@ struct CurlHttpClientOptions {
   // Allows http:// to hosts other than loopback (credentials then travel in clear text).
   bool allow_plain_http_non_loopback = false;
   std::size_t max_idle_handles = 16;
+  // The largest response body accepted (HttpRequest::max_response_bytes may lower it per
+  // request). 8 MiB holds the largest legal Secrets Manager answer, BatchGetSecretValue: 20
+  // secrets of 64 KiB, each byte escaped as \u00XX at worst (7.5 MiB), plus metadata. Vault's
+  // own request cap defaults to 32 MiB, but a KV secret that large is not a secret.
+  std::size_t max_response_bytes = kDefaultMaxResponseBytes;
+  // The largest total of response header lines (libcurl also refuses one line over 100 KiB).
+  std::size_t max_response_header_bytes = 64 * 1024;
 };
 
 // Errors: kInvalidArgument for a client key without a certificate (or the reverse), or a CA /

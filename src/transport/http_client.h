@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <optional>
@@ -45,6 +46,9 @@ struct HttpRequest {
   std::string body;  // sent as is; empty means no body
   // Total time for this request; unset: the client's default.
   std::optional<std::chrono::milliseconds> timeout;
+  // The largest response body accepted; unset: the client's cap. A larger client cap still wins
+  // when it is the smaller of the two.
+  std::optional<std::size_t> max_response_bytes;
 };
 
 struct HttpResponse {
@@ -69,6 +73,8 @@ struct HttpResponse {
 //   kDeadlineExceeded   the connect or total timeout passed
 //   kInvalidArgument    a malformed URL or method
 //   kFailedPrecondition a request the client's security settings forbid (plain http://)
+//   kDataLoss           the response body or headers exceed the client's caps (nothing of the
+//                       answer is returned; what was received is wiped)
 class HttpClient {
  public:
   virtual ~HttpClient() = default;

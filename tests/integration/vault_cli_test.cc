@@ -229,6 +229,18 @@ TEST_F(VaultCliTest, ExitCodes) {
   EXPECT_THAT(insecure.err, HasSubstr("LOCKSMITH_ALLOW_INSECURE_HTTP"));
 }
 
+// A back end answering a million nested arrays crashed `locksmith get` (exit 139: recursion in
+// the wipe of the parsed answer); now it is an unavailable back end (exit 5) and says why.
+TEST_F(VaultCliTest, DeeplyNestedAnswerIsAnErrorNotACrash) {
+  Write("jwt-secret", "v");
+  server_.SetFault({{"mode", "deep"}, {"path", "secret/data/"}});
+  ProcessResult deep = RunClean({"get", "jwt-secret"});
+  EXPECT_EQ(deep.exit_code, 5) << deep.err;
+  EXPECT_THAT(deep.err, HasSubstr("nested deeper than 64"));
+  server_.SetFault({{"mode", "none"}});
+  EXPECT_EQ(Run({"get", "jwt-secret"}).out, "v\n");
+}
+
 TEST_F(VaultCliTest, AgentServesVaultSecrets) {
   Write("jwt-secret", "agent-served-value");
   AgentProcess agent(kCli, Env());

@@ -232,12 +232,12 @@ TEST_F(JwtFastJsonTest, Claims) {
                                R"({"a":[1,]})", R"({"a":{"b"}})", R"({"a":[1 2]})", R"({'a':1})"}) {
     Expect(*ring, kHeader, bad, kNotObject);
   }
-  // nlohmann::json reads a NUL byte as the end of its input; the scanner defers to it (the MAC
-  // covers the byte either way).
+  // nlohmann::json reads a NUL byte as the end of its input and ignores what follows; the DOM
+  // parser (core/json_bounded.h) is strict: bytes after the value are an error.
   std::string trailing_nul = R"({"exp":)" + exp + "}";
   trailing_nul.push_back('\0');
-  Expect(*ring, kHeader, trailing_nul, "");
-  Expect(*ring, kHeader, trailing_nul + "x", "");
+  Expect(*ring, kHeader, trailing_nul, kNotObject);
+  Expect(*ring, kHeader, trailing_nul + "x", kNotObject);
   // Deeper than the scanner goes: still parsed, by the DOM parser.
   Expect(*ring, kHeader,
          R"({"exp":)" + exp + R"(,"d":)" + std::string(40, '[') + std::string(40, ']') + "}", "");
@@ -291,6 +291,14 @@ TEST_F(JwtFastJsonTest, Header) {
   Expect(*untyped, R"({"kid":"v1"})", payload, "header has no alg");
   Expect(*untyped, R"({"alg":"HS256"} x)", payload, "header is not a JSON object");
   Expect(*untyped, R"({"alg":"HS256","x":{"y":[true,false,null]}})", payload, "");
+  // Past the scanner's depth (32) the DOM parser decides, which refuses nesting deeper than 64
+  // (core/json_bounded.h) as any malformed header.
+  const auto nest = [](std::size_t depth) {
+    return R"({"alg":"HS256","x":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
+  };
+  Expect(*untyped, nest(63), payload, "");
+  Expect(*untyped, nest(64), payload, "header is not a JSON object");
+  Expect(*untyped, nest(100'000), payload, "token too large");  // refused before parsing
 }
 
 }  // namespace

@@ -14,14 +14,18 @@ also serves the credential sources of the SDK chain: the container credentials e
 Test controls (no signature needed), all JSON:
   POST /_test/credentials  {"access_key", "secret_key", "token"?, "expires"? (epoch), "allow"?}
   POST /_test/clock        {"set": epoch} | {"advance": seconds} | {"real": true}
-  POST /_test/fault        {"kind": throttle|500|slow|drop|malformed|internal|echo, "count": n,
-                            "op"?: "GetSecretValue", "seconds"?: for slow}   ("kind": "clear")
+  POST /_test/fault        {"kind": throttle|500|slow|drop|malformed|internal|echo|deep|huge,
+                            "count": n, "op"?: "GetSecretValue", "seconds"?: for slow,
+                            "depth"?: for deep (1,000,000 nested arrays in a valid answer),
+                            "bytes"?: for huge (64 MiB streamed without Content-Length)}
+                           ("kind": "clear")
                            echo: an error of "type" (ValidationException) and "status" (400)
                            whose message quotes what the request carried (SecretString raw,
                            JSON-escaped and base64, SecretBinary, SecretId) and the signing
                            secret key and session token: a careless proxy or mock
-  POST /_test/container    {"token": authorization expected, "ttl": seconds}
-  POST /_test/imds         {"ttl": seconds, "role": name, "enabled": bool}
+  POST /_test/container    {"token": authorization expected, "ttl": seconds,
+                            "huge": bytes (the answer streams that much padding)}
+  POST /_test/imds         {"ttl": seconds, "role": name, "enabled": bool, "huge": bytes}
   POST /_test/web-identity {"token": expected JWT, "ttl": seconds}
   POST /_test/rotation     {"SecretId", "enabled": bool}
   GET  /_test/stats        {"ops": {op: count}, "auth_failures": n, "issued": n}
@@ -638,6 +642,27 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def stream_padded(self, prefix, size, suffix):
+        # A 200 answer of `size` padding bytes between prefix and suffix, with no Content-Length:
+        # the client reads until the connection closes (or gives up, which ends the loop).
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = b"a" * (1 << 20)
+        sent = 0
+        try:
+            self.wfile.write(prefix)
+            while sent < size:
+                n = min(size - sent, len(chunk))
+                self.wfile.write(chunk[:n])
+                sent += n
+            self.wfile.write(suffix)
+        except OSError:
+            pass
+        return None
+
     def send_json(self, status, obj, headers=None):
         self.send(status, json.dumps(obj), headers=headers)
 
@@ -663,6 +688,9 @@ class Handler(BaseHTTPRequestHandler):
             expected = st.container["token"]
             if expected is not None and self.headers.get("Authorization") != expected:
                 return self.send(403, json.dumps({"message": "Forbidden"}), "application/json")
+            if st.container.get("huge"):
+                return self.stream_padded(b'{"AccessKeyId": "ASIAHUGE", "SecretAccessKey": "',
+                                          int(st.container["huge"]), b'"}')
             access, secret, token, expires = st.issue_temporary(st.container["ttl"])
             return self.send(200, json.dumps({"AccessKeyId": access, "SecretAccessKey": secret,
                                               "Token": token, "Expiration": iso(expires),
@@ -679,6 +707,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, st.imds["role"], "text/plain")
             if role != st.imds["role"]:
                 return self.send(404, "", "text/plain")
+            if st.imds.get("huge"):
+                return self.stream_padded(b'{"Code": "Success", "AccessKeyId": "ASIAHUGE", '
+                                          b'"SecretAccessKey": "', int(st.imds["huge"]), b'"}')
             access, secret, tok, expires = st.issue_temporary(st.imds["ttl"])
             return self.send(200, json.dumps({
                 "Code": "Success", "LastUpdated": iso(st.now()), "Type": "AWS-HMAC",
@@ -815,6 +846,13 @@ class Handler(BaseHTTPRequestHandler):
                                    "side.", status=500)
                 if kind == "malformed":
                     return self.send(200, '{"ARN": "arn:aws:secretsm')
+                if kind == "deep":
+                    depth = int(fault.get("depth", 1000000))
+                    return self.send(200, '{"Name": "x", "SecretString": "v", "Nest": ' +
+                                     "[" * depth + "]" * depth + "}")
+                if kind == "huge":
+                    return self.stream_padded(b'{"Name": "x", "SecretString": "',
+                                              int(fault.get("bytes", 64 << 20)), b'"}')
                 if kind == "drop":
 #The connection dies mid - answer(a plain close before any byte would be
 #retried transparently by HTTP clients on a reused connection).

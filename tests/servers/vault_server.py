@@ -17,12 +17,14 @@ Time comes from the server's own clock, which only moves when told to (POST /_te
 
 Test controls (no token needed, never under /v1):
   POST /_test/clock/advance {"seconds": N}
-  POST /_test/fault {"mode": "none|sealed|429|500|502|412|slow|drop|malformed|echo",
+  POST /_test/fault {"mode": "none|sealed|429|500|502|412|slow|drop|malformed|echo|deep|huge",
                      "count": N (optional: fault only the next N requests), "path": "prefix",
                      "method": "GET" (optional: only requests with this method)}
        (a "slow" request hangs until the fault is cleared or "delay" seconds pass; "echo" answers
        "status" (400) with errors quoting the request's body raw, JSON-encoded and base64, and its
-       X-Vault-Token: a careless proxy or mock)
+       X-Vault-Token: a careless proxy or mock; "deep" answers a valid KV read whose data nests
+       "depth" (1,000,000) arrays; "huge" streams a valid KV read of "bytes" (64 MiB) without
+       Content-Length until the client hangs up)
   GET  /_test/stats   counters: requests, logins, renewals, lookups, connections, data_reads
                       (KV v2 data GETs), metadata_reads
   POST /_test/revoke {"token": "..."}  revokes a token (as an operator would)
@@ -312,6 +314,19 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+        elif mode == "deep":
+            depth = int(fault.get("depth", 1000000))
+            data = (b'{"data": {"data": {"value": "v", "nest": ' + b"[" * depth + b"]" * depth +
+                    b'}, "metadata": {"version": 1, "created_time": "2024-01-01T00:00:00Z"}}}')
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        elif mode == "huge":
+            self.stream_padded(b'{"data": {"data": {"value": "', int(fault.get("bytes", 64 << 20)),
+                               b'"}, "metadata": {"version": 1, '
+                               b'"created_time": "2024-01-01T00:00:00Z"}}}')
         elif mode == "drop":
             self.close_connection = True
             self.connection.shutdown(2)
@@ -322,6 +337,26 @@ class Handler(BaseHTTPRequestHandler):
         else:
             return False
         return True
+
+    def stream_padded(self, prefix, size, suffix):
+        # A 200 answer of `size` padding bytes between prefix and suffix, with no Content-Length:
+        # the client reads until the connection closes (or gives up, which ends the loop).
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = b"a" * (1 << 20)
+        sent = 0
+        try:
+            self.wfile.write(prefix)
+            while sent < size:
+                n = min(size - sent, len(chunk))
+                self.wfile.write(chunk[:n])
+                sent += n
+            self.wfile.write(suffix)
+        except OSError:
+            pass
 
     def test_control(self, method, path, body):
         state = self.server.state

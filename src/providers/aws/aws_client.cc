@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <array>
 
+#include "core/json_bounded.h"
 #include "core/scrub.h"
 #include "locksmith/log.h"
-#include "providers/aws/aws_json.h"
 
 namespace locksmith::internal {
 namespace {
@@ -70,7 +70,7 @@ std::string Authority(std::string_view url) {
 
 }  // namespace
 
-AwsReply::~AwsReply() { WipeAwsJson(json); }
+AwsReply::~AwsReply() { WipeJsonStrings(json); }
 
 Result<std::string> ResolveSecretsManagerEndpoint(std::string_view endpoint_url,
                                                   std::string_view region, bool use_fips) {
@@ -129,8 +129,8 @@ Result<HttpRequest> BuildSecretsManagerRequest(std::string_view endpoint, std::s
 
 std::string AwsErrorType(const HttpResponse& response) {
   std::string type;
-  nlohmann::json json = nlohmann::json::parse(response.body, nullptr, false);
-  JsonWiper wipe(json);
+  nlohmann::json json = ParseUntrustedJsonOrNull(response.body);
+  ScopedJsonWipe wipe(json);
   if (json.is_object() && json.contains("__type") && json["__type"].is_string()) {
     type = json["__type"].get<std::string>();
   } else if (auto header = response.Header("X-Amzn-Errortype")) {
@@ -156,8 +156,8 @@ Error AwsError(const HttpResponse& response, std::string_view what, BackendText 
   const std::string type = AwsErrorType(response);
   std::string message;
   if (text == BackendText::kScrubbed) {
-    nlohmann::json json = nlohmann::json::parse(response.body, nullptr, false);
-    JsonWiper wipe(json);
+    nlohmann::json json = ParseUntrustedJsonOrNull(response.body);
+    ScopedJsonWipe wipe(json);
     for (const char* key : {"Message", "message"}) {
       if (json.is_object() && json.contains(key) && json[key].is_string()) {
         message = ScrubBackendText(json[key].get_ref<const std::string&>(), secrets);
@@ -232,9 +232,14 @@ Result<AwsReply> SecretsManagerClient::Call(std::string_view op, std::string bod
     }
     if (response->status >= 200 && response->status < 300) {
       AwsReply reply;
-      reply.json = nlohmann::json::parse(response->body, nullptr, false);
-      if (reply.json.is_discarded() || !reply.json.is_object()) {
-        reply.json = nullptr;
+      auto parsed = ParseUntrustedJson(response->body);
+      if (!parsed.ok()) {
+        return MakeError(ErrorCode::kUnavailable, std::string(what) +
+                                                      ": AWS answered with a malformed body (" +
+                                                      parsed.error().message + ")");
+      }
+      reply.json = std::move(parsed).value();
+      if (!reply.json.is_object()) {
         return MakeError(ErrorCode::kUnavailable,
                          std::string(what) + ": AWS answered with a malformed body");
       }

@@ -7,13 +7,13 @@
 #include <set>
 
 #include "core/crypto.h"
+#include "core/json_bounded.h"
 #include "core/logical_name.h"
 #include "core/stages.h"
 #include "core/strings.h"
 #include "core/utf8.h"
 #include "locksmith/log.h"
 #include "locksmith/naming.h"
-#include "providers/aws/aws_json.h"
 #include "providers/aws/aws_provider_internal.h"
 #include "transport/curl_http_client.h"
 
@@ -332,8 +332,8 @@ Result<VersionInfo> AwsProviderImpl::Put(std::string_view name, const SecretValu
     }
   };
   auto dump = [](json& body) {
-    std::string text = body.dump();
-    WipeAwsJson(body);
+    std::string text = DumpJsonWiping(body);
+    WipeJsonStrings(body);
     return text;
   };
   const std::string what = "writing " + Quoted(name);

@@ -2,16 +2,6 @@
 
 namespace locksmith::internal {
 
-void WipeJson(nlohmann::json& json) {
-  if (json.is_string()) {
-    WipeString(json.get_ref<std::string&>());
-  } else if (json.is_structured()) {
-    for (auto& element : json) {
-      WipeJson(element);
-    }
-  }
-}
-
 VaultApi::VaultApi(HttpClient& http, std::string addr, std::string namespace_name,
                    std::chrono::milliseconds timeout)
     : http_(http),
@@ -45,13 +35,13 @@ Result<VaultReply> VaultApi::Call(std::string_view method, std::string_view path
   if (response.body.empty()) {
     return reply;
   }
-  reply.json = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  if (reply.json.is_discarded()) {
-    reply.json = nullptr;
-    if (response.status >= 200 && response.status < 300) {
-      return MakeError(ErrorCode::kUnavailable, "malformed JSON in Vault's answer (HTTP " +
-                                                    std::to_string(response.status) + ")");
-    }
+  auto parsed = ParseUntrustedJson(response.body);
+  if (parsed.ok()) {
+    reply.json = std::move(parsed).value();
+  } else if (response.status >= 200 && response.status < 300) {
+    return MakeError(ErrorCode::kUnavailable, "malformed JSON in Vault's answer (HTTP " +
+                                                  std::to_string(response.status) +
+                                                  "): " + parsed.error().message);
   }
   return reply;
 }

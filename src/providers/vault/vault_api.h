@@ -10,21 +10,19 @@
 #include <vector>
 
 #include "core/scrub.h"
+#include "core/json_bounded.h"
 #include "locksmith/result.h"
 #include "locksmith/secret_value.h"
 #include "transport/http_client.h"
 
 namespace locksmith::internal {
 
-// Overwrites every string in `json` (keys are left alone; values may be secrets).
-void WipeJson(nlohmann::json& json);
-
 // A parsed Vault answer; its JSON is wiped on destruction. `json` is null for an empty body.
 struct VaultReply {
   VaultReply() = default;
   VaultReply(VaultReply&&) = default;
   VaultReply& operator=(VaultReply&&) = default;
-  ~VaultReply() { WipeJson(json); }
+  ~VaultReply() { WipeJsonStrings(json); }
 
   int status = 0;
   nlohmann::json json;
@@ -37,8 +35,9 @@ class VaultApi {
            std::chrono::milliseconds timeout);
 
   // `path` is under /v1/ ("secret/data/x?version=2"). `token` may be null (login). `body` is
-  // JSON text or empty; it is wiped after sending. Errors only for transport failures and
-  // malformed JSON in a 2xx answer (kUnavailable: a broken proxy or a truncated answer).
+  // JSON text or empty; it is wiped after sending. Errors only for transport failures (a body
+  // over the HTTP client's cap is kDataLoss) and malformed JSON in a 2xx answer (kUnavailable: a
+  // broken proxy or a truncated answer), which includes JSON over ParseUntrustedJson's limits.
   Result<VaultReply> Call(std::string_view method, std::string_view path, const SecretValue* token,
                           std::string body = {}) const;
 

@@ -120,8 +120,8 @@ Result<void> VaultAuth::LoginLocked() {
   }
   nlohmann::json body = {{"role_id", options_.role_id},
                          {"secret_id", std::string(secret_id.RevealUnsafe())}};
-  std::string text = body.dump();
-  WipeJson(body);
+  std::string text = DumpJsonWiping(body);
+  WipeJsonStrings(body);
   auto reply =
       api_.Call("POST", "auth/" + options_.approle_mount + "/login", nullptr, std::move(text));
   if (!reply.ok()) {

@@ -20,7 +20,7 @@ struct VaultProvider::Read {
   Read() = default;
   Read(Read&&) = default;
   Read& operator=(Read&&) = default;
-  ~Read() { WipeJson(data); }
+  ~Read() { WipeJsonStrings(data); }
 
   std::int64_t version = 0;
   bool live = false;
@@ -304,7 +304,7 @@ Result<VaultProvider::Read> VaultProvider::ReadVersionCached(std::string_view na
     read.version = version;
     read.created = held->version.created;
     read.live = true;
-    read.data = nlohmann::json::parse(held->value.RevealUnsafe(), nullptr, false);
+    read.data = ParseUntrustedJsonOrNull(held->value.RevealUnsafe());
     if (read.data.is_object()) {
       return read;
     }
@@ -319,7 +319,7 @@ void VaultProvider::Remember(const std::string& path, const Read& read) {
     return;
   }
   // Held as the data map's JSON text in a SecretValue, so whatever leaves the cache is wiped.
-  std::string text = read.data.dump();
+  std::string text = DumpJsonWiping(read.data);
   SecretValue value(text);
   WipeString(text);
   versions_.Store(path, VersionInfo{std::to_string(read.version), {}, read.created}, value);
@@ -406,14 +406,14 @@ Result<Secret> VaultProvider::MakeSecret(std::string_view name, Read& read, Stag
     if (it->is_string()) {
       secret.value = SecretValue(it->get_ref<const std::string&>());
     } else {
-      std::string text = it->dump();
+      std::string text = DumpJsonWiping(*it);
       secret.value = SecretValue(text);
       WipeString(text);
     }
     return secret;
   }
   // No "value" field: the whole map, as a JSON object, so "name#field" works in the runtime.
-  std::string text = read.data.dump();
+  std::string text = DumpJsonWiping(read.data);
   secret.value = SecretValue(text);
   WipeString(text);
   return secret;
@@ -608,8 +608,8 @@ Result<VersionInfo> VaultProvider::Put(std::string_view name, const SecretValue&
   }
   data[field] = std::string(value.RevealUnsafe());
   nlohmann::json body = {{"data", std::move(data)}, {"options", {{"cas", cas}}}};
-  std::string text = body.dump();
-  WipeJson(body);
+  std::string text = DumpJsonWiping(body);
+  WipeJsonStrings(body);
   LOCKSMITH_ASSIGN_OR_RETURN(VaultReply reply, Call("POST", DataPath(path), std::move(text)));
   std::string what = "writing " + Quoted(name);
   if (reply.status != 200) {
@@ -641,8 +641,8 @@ Result<void> VaultProvider::PromoteToCurrent(std::string_view name, std::string_
   }
   // As `vault kv rollback`: the old version's data becomes a new latest version.
   nlohmann::json body = {{"data", std::move(target.data)}, {"options", {{"cas", latest.version}}}};
-  std::string text = body.dump();
-  WipeJson(body);
+  std::string text = DumpJsonWiping(body);
+  WipeJsonStrings(body);
   LOCKSMITH_ASSIGN_OR_RETURN(VaultReply reply, Call("POST", DataPath(path), std::move(text)));
   if (reply.status != 200) {
     return VaultError(reply, "promoting version " + std::to_string(n) + " of " + Quoted(name),

@@ -31,6 +31,7 @@ class ContainerSource : public AwsCredentialSource {
     }
     HttpRequest request("GET", url);
     request.timeout = std::chrono::milliseconds(5000);
+    request.max_response_bytes = kMaxCredentialsBody;
     if (auto token_file = NonEmptyEnv(env_, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
       LOCKSMITH_ASSIGN_OR_RETURN(
           SecretValue token,

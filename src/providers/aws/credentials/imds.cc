@@ -22,6 +22,7 @@ class ImdsSource : public AwsCredentialSource {
     HttpRequest token_request("PUT", endpoint + "/latest/api/token");
     token_request.headers.emplace_back("X-aws-ec2-metadata-token-ttl-seconds", "21600");
     token_request.timeout = std::chrono::milliseconds(1000);
+    token_request.max_response_bytes = kMaxCredentialsBody;
     auto token = http_.Send(token_request);
     if (!token.ok()) {
       // Not on EC2 (or IMDS unreachable): not a configured source.
@@ -35,6 +36,7 @@ class ImdsSource : public AwsCredentialSource {
       HttpRequest request("GET", endpoint + path);
       request.headers.emplace_back("X-aws-ec2-metadata-token", token->body);
       request.timeout = std::chrono::milliseconds(1000);
+      request.max_response_bytes = kMaxCredentialsBody;
       LOCKSMITH_ASSIGN_OR_RETURN(HttpResponse response, http_.Send(request));
       if (response.status == 404) {
         return MakeError(ErrorCode::kNotFound, "no IAM role attached to this instance");

@@ -2,10 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_bounded.h"
 #include "core/private_file.h"
 #include "core/strings.h"
 #include "core/time_format.h"
-#include "providers/aws/aws_json.h"
 #include "transport/http_client.h"  // WipeString
 
 namespace locksmith::internal {
@@ -35,8 +35,10 @@ Result<SecretValue> ReadCredentialFile(const std::filesystem::path& path, std::s
 }
 
 Result<AwsCredentials> CredentialsFromJson(const std::string& body, std::string_view source) {
-  nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
-  JsonWiper wipe(json);
+  // A credentials answer is a flat object of a few hundred bytes.
+  nlohmann::json json =
+      ParseUntrustedJsonOrNull(body, JsonLimits{.max_depth = 8, .max_bytes = kMaxCredentialsBody});
+  ScopedJsonWipe wipe(json);
   if (!json.is_object() || !json.contains("AccessKeyId") || !json["AccessKeyId"].is_string() ||
       !json.contains("SecretAccessKey") || !json["SecretAccessKey"].is_string()) {
     return MakeError(ErrorCode::kUnauthenticated,

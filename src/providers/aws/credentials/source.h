@@ -3,6 +3,7 @@
 // endpoint and IMDS).
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -33,6 +34,9 @@ std::optional<std::string> NonEmptyEnv(const EnvLookup& env, std::string_view na
 // A whole token file, trimmed, as a SecretValue. kUnauthenticated when it cannot be read; `what`
 // names the variable that pointed at it.
 Result<SecretValue> ReadCredentialFile(const std::filesystem::path& path, std::string_view what);
+
+// The largest answer read from the container endpoint or IMDS (theirs are a few hundred bytes).
+inline constexpr std::size_t kMaxCredentialsBody = 64 * 1024;
 
 // The JSON both the container endpoint and IMDS answer with; `source` names it in errors.
 Result<AwsCredentials> CredentialsFromJson(const std::string& body, std::string_view source);

@@ -47,6 +47,7 @@ class WebIdentitySource : public AwsCredentialSource {
       endpoint.pop_back();
     }
     HttpRequest request("POST", endpoint + "/");
+    request.max_response_bytes = kMaxCredentialsBody;
     request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     request.body =
         "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + UrlEncode(*role_arn) +

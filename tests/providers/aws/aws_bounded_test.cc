@@ -1,0 +1,125 @@
+// A hostile or broken AWS endpoint: answers nested a million deep, and answers larger than the
+// HTTP client's caps from Secrets Manager, the container credentials endpoint and IMDS.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "locksmith/aws_provider.h"
+#include "locksmith/testing/fake_clock.h"
+#include "locksmith/testing/fake_random.h"
+#include "locksmith/testing/matchers.h"
+#include "providers/aws/aws_provider_internal.h"
+#include "providers/aws/aws_test_server.h"
+#include "providers/aws/credentials/container.h"
+#include "providers/aws/credentials/imds.h"
+#include "transport/curl_http_client.h"
+
+namespace locksmith {
+namespace {
+
+using ::locksmith::testing::AwsTestServer;
+using ::locksmith::testing::HasErrorMessage;
+using ::locksmith::testing::IsOk;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using namespace std::chrono_literals;
+
+class FixedTestCredentials : public internal::AwsCredentialSource {
+ public:
+  Result<internal::AwsCredentials> Fetch() override {
+    internal::AwsCredentials creds;
+    creds.access_key_id = ::locksmith::testing::kAwsTestAccessKey;
+    creds.secret_access_key = SecretValue(::locksmith::testing::kAwsTestSecretKey);
+    return creds;
+  }
+  std::string_view Name() const override { return "fixed"; }
+};
+
+EnvLookup BoundedTestEnv(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+}
+
+class AwsBoundedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.ok()) << "aws test server did not start";
+    server_.SetClock(clock_.WallNow());
+    auto http = internal::CreateCurlHttpClient({});
+    ASSERT_THAT(http, IsOk());
+    http_ = std::move(http).value();
+  }
+
+  std::unique_ptr<internal::AwsProviderImpl> MakeProvider() {
+    AwsOptions options;
+    options.region = "eu-west-1";
+    options.endpoint_url = server_.url();
+    options.prefix = "agentauri-backend/production";
+    options.timeout = 10s;
+    auto http = internal::CreateCurlHttpClient({});
+    EXPECT_THAT(http, IsOk());
+    auto provider = internal::AwsProviderImpl::Create(
+        std::move(options), std::move(http).value(), nullptr,
+        std::make_unique<FixedTestCredentials>(), clock_, random_);
+    EXPECT_THAT(provider, IsOk());
+    return provider.ok() ? std::move(provider).value() : nullptr;
+  }
+
+  AwsTestServer server_;
+  locksmith::testing::FakeClock clock_;
+  locksmith::testing::FakeRandom random_;
+  internal::HttpClientPtr http_;
+};
+
+// The finding: the recursive WipeAwsJson overflowed the stack on this answer (exit 139).
+TEST_F(AwsBoundedTest, AnswerNestedAMillionDeepIsAnErrorNotACrash) {
+  auto provider = MakeProvider();
+  ASSERT_NE(provider, nullptr);
+  ASSERT_THAT(provider->Put("k", SecretValue("v"), Stage::kCurrent), IsOk());
+  server_.Fault({{"kind", "deep"}, {"count", 1}, {"op", "GetSecretValue"}});
+  auto read = MakeProvider()->Get("k", VersionSelector::Current());
+  EXPECT_THAT(read, HasErrorMessage(ErrorCode::kUnavailable, "nested deeper than 64"));
+  auto again = MakeProvider()->Get("k", VersionSelector::Current());
+  ASSERT_THAT(again, IsOk());
+  EXPECT_TRUE(again->value.Equals("v"));
+}
+
+// 64 MiB streamed without Content-Length stops at the 8 MiB cap; before, all of it was read and
+// returned as the value.
+TEST_F(AwsBoundedTest, AnswerOverTheBodyCapIsRefused) {
+  auto provider = MakeProvider();
+  ASSERT_NE(provider, nullptr);
+  ASSERT_THAT(provider->Put("k", SecretValue("v"), Stage::kCurrent), IsOk());
+  server_.Fault({{"kind", "huge"}, {"count", 1}, {"op", "GetSecretValue"}});
+  auto read = MakeProvider()->Get("k", VersionSelector::Current());
+  EXPECT_THAT(read, HasErrorMessage(ErrorCode::kDataLoss, "exceeds 8388608 bytes"));
+  ASSERT_FALSE(read.ok());
+  EXPECT_THAT(read.error().message, Not(HasSubstr("aaaa")));
+}
+
+// The plain-http credential endpoints get a much smaller cap (64 KiB): their answers are a few
+// hundred bytes.
+TEST_F(AwsBoundedTest, CredentialEndpointsOverTheirCapAreRefused) {
+  server_.Control("POST", "/_test/container", {{"huge", 1 << 20}});
+  auto container = internal::MakeContainerCredentialSource(
+      BoundedTestEnv(
+          {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server_.url() + "/_test/container-credentials"}}),
+      *http_);
+  EXPECT_THAT(container->Fetch(), HasErrorMessage(ErrorCode::kDataLoss, "exceeds 65536 bytes"));
+
+  server_.Control("POST", "/_test/imds", {{"huge", 1 << 20}});
+  auto imds = internal::MakeImdsCredentialSource(
+      BoundedTestEnv({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", server_.url()}}), *http_);
+  EXPECT_THAT(imds->Fetch(), HasErrorMessage(ErrorCode::kDataLoss, "exceeds 65536 bytes"));
+
+  server_.Control("POST", "/_test/container", {{"huge", 0}});
+  server_.Control("POST", "/_test/imds", {{"huge", 0}});
+  EXPECT_THAT(container->Fetch(), IsOk());
+  EXPECT_THAT(imds->Fetch(), IsOk());
+}
+
+}  // namespace
+}  // namespace locksmith
