@@ -35,7 +35,7 @@ static_assert(sizeof(BlockHeader) == 16);
 constexpr std::size_t kSmallestClass = 64;  // a block of class i is kSmallestClass << i bytes
 constexpr std::uint32_t kClassCount = 9;    // up to 16 KiB blocks
 constexpr std::size_t kLargestClass = kSmallestClass << (kClassCount - 1);
-constexpr std::size_t kChunkBytes = 256 * 1024;
+constexpr std::size_t kChunkBytes = std::size_t{256} * 1024;
 constexpr std::uint32_t kMappedKind = kClassCount;
 constexpr std::uint32_t kFallbackKind = kClassCount + 1;
 
@@ -153,7 +153,7 @@ class SecureArena {
 
 // Never destroyed: SecretValues in other static objects may be freed during exit.
 SecureArena& Arena() {
-  static SecureArena* arena = new SecureArena();
+  static auto* arena = new SecureArena();
   return *arena;
 }
 

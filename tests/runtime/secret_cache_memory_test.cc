@@ -11,7 +11,8 @@ namespace {
 TEST(SecretCacheMemoryTest, EntriesAndTheirInlineValuesAreLeftOutOfCoreDumps) {
   SecretCache cache;
   const auto now = std::chrono::steady_clock::now();
-  EntrySpec spec{.name = "db-password"};
+  EntrySpec spec;
+  spec.name = "db-password";
   (void)cache.Store("db-password", spec,
                     Secret{"db-password", VersionInfo{"v1", {Stage::kCurrent}, {}},
                            SecretValue("short-inline-value")},
