@@ -10,7 +10,9 @@
 
 #include "cli/flags.h"
 #include "cli/run_command.h"
+#include "core/secret_env.h"
 #include "locksmith/log.h"
+#include "locksmith/process_hardening.h"
 #include "spdlog/spdlog.h"
 
 namespace locksmith {
@@ -22,6 +24,14 @@ int Run(int argc, char** argv) {
     return parsed.exit_code;
   }
   Flags& flags = *parsed.flags;
+  // Before any secret is read: no core dumps, no same-user ptrace (LOCKSMITH_ALLOW_CORE_DUMPS).
+  EnvLookup env = ProcessEnv();
+  if (auto hardened = HardenProcess(env); !hardened.ok()) {
+    return ReportError(hardened.error(), std::cerr);
+  }
+  // Every secret-bearing variable leaves the environment now (the ones a command reads are kept
+  // in memory and answered by ProcessEnv), not only those this command happens to read.
+  internal::TakeAllSecretEnvVars();
 
   const bool is_agent = flags.command == Command::kAgent;
   sigset_t shutdown_signals;
@@ -34,7 +44,6 @@ int Run(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
   }
 
-  EnvLookup env = ProcessEnv();
   auto runtime =
       BuildCliRuntime(env, /*background_refresh=*/is_agent, SystemClock(), SystemRandom());
   if (!runtime.ok()) {

@@ -20,7 +20,7 @@ namespace locksmith {
 
 // Reads an environment variable; std::nullopt when unset. Lets tests pass a fake environment.
 using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
-// The real process environment.
+// The real process environment; secret-bearing variables leave it once read (configuration.md).
 EnvLookup ProcessEnv();
 
 struct DotenvOptions {

@@ -21,6 +21,7 @@
 #include "locksmith/log.h"                  // IWYU pragma: export
 #include "locksmith/metrics.h"              // IWYU pragma: export
 #include "locksmith/naming.h"               // IWYU pragma: export
+#include "locksmith/process_hardening.h"    // IWYU pragma: export
 #include "locksmith/provider.h"             // IWYU pragma: export
 #include "locksmith/random.h"               // IWYU pragma: export
 #include "locksmith/result.h"               // IWYU pragma: export

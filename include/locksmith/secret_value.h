@@ -93,7 +93,7 @@ class SecretValue {
     size_ = 0;
   }
 
-  char* data_ = inline_;  // inline_ or a heap block of size_ bytes
+  char* data_ = inline_;  // inline_ or a MADV_DONTDUMP block (core/secure_memory.h)
   std::size_t size_ = 0;
   char inline_[kInlineCapacity] = {};
 };

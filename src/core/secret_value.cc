@@ -1,15 +1,17 @@
 #include "locksmith/secret_value.h"
 
 #include <openssl/crypto.h>  // CRYPTO_memcmp
-#include <string.h>          // explicit_bzero
 
 #include <cstring>
+
+#include "core/secure_memory.h"
 
 namespace locksmith {
 
 void SecretValue::Allocate(std::size_t size) {
   size_ = size;
-  data_ = size <= kInlineCapacity ? inline_ : new char[size];
+  // Larger values live in pages kept out of core dumps (core/secure_memory.h).
+  data_ = size <= kInlineCapacity ? inline_ : static_cast<char*>(internal::SecureAllocate(size));
 }
 
 SecretValue::SecretValue(std::string_view bytes) {
@@ -24,17 +26,12 @@ SecretValue::SecretValue(std::span<const std::uint8_t> bytes)
 
 SecretValue SecretValue::Zeroed(std::size_t size) {
   SecretValue v;
-  v.Allocate(size);
-  if (!v.IsInline()) {
-    std::memset(v.data_, 0, size);
-  }
+  v.Allocate(size);  // SecureAllocate's blocks are zeroed, as is the inline buffer
   return v;
 }
 
 void SecretValue::WipeHeap() noexcept {
-  // explicit_bzero: a memset the compiler may not drop.
-  explicit_bzero(data_, size_);
-  delete[] data_;
+  internal::SecureFree(data_, size_);  // wipes the bytes (explicit_bzero) before releasing
   data_ = inline_;
 }
 

@@ -94,6 +94,12 @@ std::optional<Secret> SecretCache::LookupStale(std::string_view key, TimePoint n
   return CloneSecret(entry->secret);
 }
 
+const SecretValue* SecretCache::StoredValueForTest(std::string_view key) {
+  WriterGuard guard(lock_);
+  Entry* entry = FindLocked(key);
+  return entry == nullptr ? nullptr : &entry->secret.value;
+}
+
 std::optional<TimePoint> SecretCache::FetchedAt(std::string_view key) {
   auto& slot = lock_.ReaderSlot();
   std::lock_guard lock(slot.mu);

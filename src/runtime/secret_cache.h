@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/secure_memory.h"
 #include "locksmith/provider.h"
 #include "runtime/flat_index.h"
 #include "runtime/sharded_lock.h"
@@ -82,8 +83,15 @@ class SecretCache {
   std::size_t size();
   std::uint64_t hits() { return lock_.SumHits(); }
 
+  // Where the cached value of `key` lives (its inline bytes are inside this object), or null.
+  const SecretValue* StoredValueForTest(std::string_view key);
+
  private:
+  // Entries live in the pages SecretValue's larger values use (core/secure_memory.h): left out
+  // of core dumps, so the values held inline in `secret` are too, and wiped when freed.
   struct Entry {
+    static void* operator new(std::size_t size) { return SecureAllocate(size); }
+    static void operator delete(void* entry, std::size_t size) { SecureFree(entry, size); }
     std::string key;
     EntrySpec spec;
     Secret secret;

@@ -33,6 +33,7 @@ class AgentProcess {
     }
   }
   int port() const { return port_; }
+  pid_t pid() const { return child_->pid(); }
   HttpClient Client() const { return HttpClient("127.0.0.1", port_); }
   ProcessResult Terminate() {
     ::kill(child_->pid(), SIGTERM);
