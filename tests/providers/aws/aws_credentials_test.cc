@@ -16,6 +16,7 @@
 #include "providers/aws/aws_client.h"
 #include "providers/aws/aws_provider_internal.h"
 #include "providers/aws/aws_test_server.h"
+#include "providers/aws/credentials/source.h"
 #include "support/log_capture.h"
 #include "support/temp_dir.h"
 #include "transport/curl_http_client.h"
@@ -49,6 +50,25 @@ void WriteFile(const std::filesystem::path& path, const std::string& text) {
 }
 
 // ------------------------------------------------------------ environment and files
+
+TEST(AwsCredentialsJson, AFailureCodeIsQuotedOnlyWhenShapedLikeOne) {
+  constexpr char kPlantedKey[] = "planted-secret-key-Hq2Zx9";
+  auto with_code = [&](const std::string& code) {
+    return "{\"Code\": \"" + code + "\", \"AccessKeyId\": \"AKIDEXAMPLE\", " +
+           "\"SecretAccessKey\": \"" + kPlantedKey + "\"}";
+  };
+  EXPECT_THAT(internal::CredentialsFromJson(with_code("Throttled"), "container"),
+              HasErrorMessage(ErrorCode::kUnauthenticated, "container reported code Throttled"));
+  // A hostile endpoint's "code" holding the key, or text with spaces: not quoted.
+  for (const std::string& code :
+       {std::string("Bad-") + kPlantedKey, std::string("look at me\\u001b[31m")}) {
+    auto creds = internal::CredentialsFromJson(with_code(code), "container");
+    ASSERT_THAT(creds, HasError(ErrorCode::kUnauthenticated));
+    EXPECT_THAT(creds.error().message, HasSubstr("reported a failure code"));
+    EXPECT_THAT(creds.error().message, Not(HasSubstr(kPlantedKey)));
+    EXPECT_THAT(creds.error().message, Not(HasSubstr("look at me")));
+  }
+}
 
 TEST(AwsSharedFiles, NoDefaultFilesWithoutHome) {
   // No HOME: no default files at all, rather than ".aws/credentials" under the working directory.

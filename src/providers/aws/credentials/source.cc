@@ -4,6 +4,7 @@
 
 #include "core/json_bounded.h"
 #include "core/private_file.h"
+#include "core/scrub.h"
 #include "core/strings.h"
 #include "core/time_format.h"
 #include "transport/http_client.h"  // WipeString
@@ -45,8 +46,13 @@ Result<AwsCredentials> CredentialsFromJson(const std::string& body, std::string_
                      std::string(source) + " answered without usable credentials");
   }
   if (json.contains("Code") && json["Code"].is_string() && json["Code"] != "Success") {
+    // Quoted only when it is shaped like a code and holds neither key (a hostile endpoint could
+    // put anything there).
+    const std::string_view secrets[] = {json["SecretAccessKey"].get_ref<const std::string&>()};
+    std::string code = SafeErrorCode(json["Code"].get_ref<const std::string&>(), secrets);
     return MakeError(ErrorCode::kUnauthenticated,
-                     std::string(source) + " reported code " + json["Code"].get<std::string>());
+                     std::string(source) + " reported " +
+                         (code.empty() ? std::string("a failure code") : "code " + code));
   }
   AwsCredentials creds;
   creds.source = std::string(source);

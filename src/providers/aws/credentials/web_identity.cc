@@ -1,5 +1,6 @@
 #include "providers/aws/credentials/web_identity.h"
 
+#include "core/scrub.h"
 #include "core/time_format.h"
 
 namespace locksmith::internal {
@@ -55,7 +56,9 @@ class WebIdentitySource : public AwsCredentialSource {
         "&WebIdentityToken=" + UrlEncode(token.RevealUnsafe());
     LOCKSMITH_ASSIGN_OR_RETURN(HttpResponse response, http_.Send(request));
     if (response.status != 200) {
-      std::string code = XmlElement(response.body, "Code");
+      // STS's code is quoted only when it is shaped like one and does not hold the token.
+      const std::string_view secrets[] = {token.RevealUnsafe()};
+      std::string code = SafeErrorCode(XmlElement(response.body, "Code"), secrets);
       ErrorCode mapped = response.status >= 500 || code == "IDPCommunicationError"
                              ? ErrorCode::kUnavailable
                              : ErrorCode::kUnauthenticated;
