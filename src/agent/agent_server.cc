@@ -1,32 +1,19 @@
-// The agent's HTTP server on Boost.Beast/Asio (the only file that includes them). One event loop
-// (AgentOptions::io_threads threads) accepts, parses and writes; each connection runs on its own
+// The agent's HTTP server on Boost.Beast/Asio. One event loop (AgentOptions::io_threads threads)
+// accepts, parses and writes; each connection is an AgentSession (agent_session.h) on its own
 // strand with at most one request in flight. Beast parses only the request head, with a byte cap;
 // a body is never read. Cache hits, /ping and /metrics are answered on the event loop; lookups
 // that may wait on the back end run on a worker pool (AgentOptions::threads) and post the answer
-// back. Each answer is serialized into one buffer and written with one send.
+// back. Each answer is serialized into one buffer and written with one send. This file holds the
+// listener: binding, accepting, the connection cap, start and stop.
 #include "agent/agent_server.h"
 
-#include <openssl/crypto.h>
 #include <sys/socket.h>
 
-#include <algorithm>
-#include <atomic>
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -36,8 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "agent/agent_handler.h"
-#include "agent/http_text.h"
+#include "agent/agent_session.h"
 #include "core/strings.h"
 #include "locksmith/log.h"
 #include "spdlog/spdlog.h"
@@ -45,28 +31,11 @@
 namespace locksmith {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = boost::beast::http;
+using internal::AgentSession;
+using internal::AgentSessionPtr;
+using internal::ErrorCodeBoost;
+using internal::tcp;
 namespace net = boost::asio;
-using tcp = boost::asio::ip::tcp;
-using ErrorCodeBoost = boost::system::error_code;
-using internal::AgentReply;
-using internal::AgentRequest;
-using internal::SecretLookup;
-
-// Bounds on what one client can make the agent hold (docs/agent.md "Limits").
-constexpr std::uint32_t kMaxHeaderBytes = 8 * 1024;
-constexpr std::size_t kMaxHeaderFields = 64;
-constexpr std::size_t kReadBufferBytes = 16 * 1024;
-// The answer's write gets what is left of the request deadline, and at least this (a back end
-// that took the whole deadline still gets its answer out to a client that reads).
-constexpr auto kMinWriteTime = std::chrono::seconds(1);
-// Lingering close: after an answer that closes the connection the agent stops sending and reads
-// (and discards) what the client is still sending, at most this long and this much, so the
-// answer is not destroyed by a reset; then it closes.
-constexpr auto kLingerTime = std::chrono::seconds(1);
-constexpr std::size_t kMaxLingerBytes = 256 * 1024;
-constexpr std::size_t kLingerChunk = 4096;
 
 constexpr std::string_view kBusyResponse =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 78\r\n"
@@ -74,58 +43,7 @@ constexpr std::string_view kBusyResponse =
     R"({"__type":"ServiceUnavailableException","message":"too many open connections"})";
 static_assert(kBusyResponse.size() - kBusyResponse.find("\r\n\r\n") - 4 == 78);
 
-std::string_view ToStd(beast::string_view text) { return {text.data(), text.size()}; }
-
-class BeastAgentServer;
-
-class AgentSession : public std::enable_shared_from_this<AgentSession> {
- public:
-  AgentSession(tcp::socket socket, BeastAgentServer& server)
-      : stream_(std::move(socket)), server_(server) {}
-  ~AgentSession();
-
-  void Run() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); });
-  }
-  // Server stop: no further requests; an idle or reading connection is closed now, a busy one
-  // once its answer is written.
-  void Shutdown() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
-      self->stopping_ = true;
-      if (self->state_ != State::kBusy && self->state_ != State::kWriting) {
-        self->stream_.cancel();
-      }
-    });
-  }
-
- private:
-  enum class State { kIdle, kReading, kBusy, kWriting, kLingering };
-
-  void WaitForRequest();
-  void ReadHeader();
-  void OnHeader(ErrorCodeBoost ec);
-  void Handle();
-  void Send(AgentReply reply);
-  void OnWritten(ErrorCodeBoost ec);
-  void Linger();
-  void Close();
-  void WipeToken();
-
-  beast::tcp_stream stream_;
-  BeastAgentServer& server_;
-  beast::flat_buffer buffer_{kReadBufferBytes};
-  std::optional<http::request_parser<http::empty_body>> parser_;
-  std::string out_;  // the serialized answer; wiped after every write
-  State state_ = State::kIdle;
-  bool stopping_ = false;
-  bool head_ = false;
-  bool keep_alive_ = false;
-  std::size_t lingered_ = 0;
-  std::chrono::steady_clock::time_point deadline_;
-};
-using AgentSessionPtr = std::shared_ptr<AgentSession>;
-
-class BeastAgentServer : public AgentServer {
+class BeastAgentServer : public AgentServer, public internal::AgentSessionHost {
  public:
   BeastAgentServer(AgentOptions options, SecretsManager& manager, Metrics* metrics)
       : options_(std::move(options)),
@@ -201,11 +119,11 @@ class BeastAgentServer : public AgentServer {
     Logger()->info("agent stopped");
   }
 
-  internal::AgentHandler& handler() { return handler_; }
-  const AgentOptions& options() const { return options_; }
-  net::thread_pool& pool() { return *pool_; }
+  internal::AgentHandler& handler() override { return handler_; }
+  const AgentOptions& options() const override { return options_; }
+  net::thread_pool& pool() override { return *pool_; }
 
-  void Unregister(AgentSession* session) {
+  void Unregister(AgentSession* session) override {
     std::lock_guard lock(mu_);
     sessions_.erase(session);
   }
@@ -301,210 +219,6 @@ class BeastAgentServer : public AgentServer {
   bool started_ = false;
   int port_ = 0;
 };
-
-AgentSession::~AgentSession() {
-  if (!out_.empty()) {
-    OPENSSL_cleanse(out_.data(), out_.size());
-  }
-  server_.Unregister(this);
-}
-
-void AgentSession::WaitForRequest() {
-  if (stopping_) {
-    return Close();
-  }
-  if (buffer_.size() > 0) {
-    return ReadHeader();  // the next request is already here (pipelined)
-  }
-  // Idle between requests: bounded by the keep-alive timeout, not the request deadline.
-  state_ = State::kIdle;
-  stream_.expires_after(server_.options().idle_timeout);
-  stream_.async_read_some(buffer_.prepare(kReadBufferBytes / 4),
-                          [self = shared_from_this()](ErrorCodeBoost ec, std::size_t n) {
-                            if (ec || self->stopping_) {
-                              return self->Close();
-                            }
-                            self->buffer_.commit(n);
-                            self->ReadHeader();
-                          });
-}
-
-void AgentSession::ReadHeader() {
-  if (stopping_) {
-    return Close();
-  }
-  // The request deadline runs from its first byte and is not extended by later reads: a client
-  // dripping one byte at a time is cut off when it passes.
-  state_ = State::kReading;
-  deadline_ = std::chrono::steady_clock::now() + server_.options().request_deadline;
-  stream_.expires_at(deadline_);
-  parser_.emplace();
-  parser_->header_limit(kMaxHeaderBytes);
-  // No body_limit(0): Beast would then fail the head of a POST with a Content-Length as
-  // malformed (400) before the method is known; the body is never read anyway (Handle).
-  http::async_read_header(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](ErrorCodeBoost ec, std::size_t) { self->OnHeader(ec); });
-}
-
-void AgentSession::OnHeader(ErrorCodeBoost ec) {
-  if (ec == http::error::header_limit) {
-    AgentReply reply =
-        internal::ErrorReply(431, "InvalidRequestException", "request header larger than 8 KiB");
-    reply.close = true;
-    return Send(std::move(reply));
-  }
-  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-      ec == net::error::operation_aborted || ec == net::error::eof ||
-      ec == net::error::connection_reset || stopping_) {
-    return Close();
-  }
-  if (ec) {
-    AgentReply reply = internal::ErrorReply(400, "InvalidRequestException", "malformed request");
-    reply.close = true;
-    return Send(std::move(reply));
-  }
-  Handle();
-}
-
-void AgentSession::Handle() {
-  const auto& req = parser_->get();
-  head_ = req.method() == http::verb::head;
-  keep_alive_ = req.keep_alive();
-  auto refuse = [this](int status, std::string_view message) {
-    AgentReply reply = internal::ErrorReply(status, "InvalidRequestException", message);
-    reply.close = true;
-    reply.allow_get_head = status == 405;
-    Send(std::move(reply));
-  };
-  if (static_cast<std::size_t>(std::distance(req.begin(), req.end())) > kMaxHeaderFields) {
-    return refuse(431, "more than 64 header fields");
-  }
-  // Nothing past the head is ever read: another method, or a body, closes the connection.
-  if (req.method() != http::verb::get && !head_) {
-    return refuse(405, "only GET and HEAD are allowed");
-  }
-  const auto length = req.find(http::field::content_length);
-  if (req.count(http::field::transfer_encoding) > 0 ||
-      (length != req.end() && length->value() != "0")) {
-    return refuse(400, "requests must not have a body");
-  }
-  // No Range support: the whole body, or 416 (cpp-httplib 0.11 returned memory past a short
-  // body for a long range; there is no use for partial secrets).
-  if (req.count(http::field::range) > 0) {
-    return Send(
-        internal::ErrorReply(416, "InvalidRequestException", "range requests are not supported"));
-  }
-  const beast::string_view token_name(kAgentTokenHeader.data(), kAgentTokenHeader.size());
-  AgentRequest request;
-  request.target = ToStd(req.target());
-  request.host_count = static_cast<int>(req.count(http::field::host));
-  request.host = ToStd(req[http::field::host]);
-  request.http11 = req.version() >= 11;
-  request.forwarded = req.count("X-Forwarded-For") > 0;
-  request.token_count = static_cast<int>(req.count(token_name));
-  request.token = ToStd(req[token_name]);
-
-  internal::AgentHandler& handler = server_.handler();
-  auto routed = handler.Route(request);
-  if (AgentReply* reply = std::get_if<AgentReply>(&routed)) {
-    return Send(std::move(*reply));
-  }
-  SecretLookup lookup = std::get<SecretLookup>(std::move(routed));
-  if (std::optional<AgentReply> cached = handler.TryCached(lookup)) {
-    return Send(std::move(*cached));
-  }
-  // May wait on the back end: a worker thread, never this one.
-  state_ = State::kBusy;
-  net::post(server_.pool(), [self = shared_from_this(), lookup = std::move(lookup)]() mutable {
-    AgentReply reply = self->server_.handler().Fetch(lookup);
-    net::post(self->stream_.get_executor(),
-              [self, reply = std::move(reply)]() mutable { self->Send(std::move(reply)); });
-  });
-}
-
-void AgentSession::Send(AgentReply reply) {
-  WipeToken();
-  if (reply.close || stopping_) {
-    keep_alive_ = false;
-  }
-  const std::string_view body = reply.Body();
-  internal::ResponseHead head;
-  head.status = reply.status;
-  head.content_type = reply.content_type;
-  head.content_length = body.size();
-  head.keep_alive = keep_alive_;
-  head.allow_get_head = reply.allow_get_head;
-  out_.clear();
-  internal::AppendResponseHead(head, out_);
-  if (!head_) {
-    // Grow while out_ holds only the head: no copy of the body is left in a freed block.
-    out_.reserve(out_.size() + body.size());
-    out_.append(body);
-  }
-  reply = AgentReply();  // wipes the secret body now
-  state_ = State::kWriting;
-  stream_.expires_at(std::max(deadline_, std::chrono::steady_clock::now() + kMinWriteTime));
-  // One buffer, one write: headers and body leave in one segment.
-  net::async_write(
-      stream_, net::buffer(out_),
-      [self = shared_from_this()](ErrorCodeBoost ec, std::size_t) { self->OnWritten(ec); });
-}
-
-void AgentSession::OnWritten(ErrorCodeBoost ec) {
-  OPENSSL_cleanse(out_.data(), out_.size());
-  out_.clear();
-  parser_.reset();
-  if (ec) {
-    return Close();
-  }
-  if (!keep_alive_ || stopping_) {
-    return Linger();
-  }
-  WaitForRequest();
-}
-
-void AgentSession::Linger() {
-  ErrorCodeBoost ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  state_ = State::kLingering;
-  lingered_ = 0;
-  buffer_.clear();
-  stream_.expires_after(kLingerTime);
-  struct Drain {
-    AgentSessionPtr self;
-    void operator()(ErrorCodeBoost ec, std::size_t n) {
-      self->lingered_ += n;
-      self->buffer_.clear();
-      if (ec || self->lingered_ >= kMaxLingerBytes) {
-        return self->Close();
-      }
-      self->stream_.async_read_some(self->buffer_.prepare(kLingerChunk), std::move(*this));
-    }
-  };
-  stream_.async_read_some(buffer_.prepare(kLingerChunk), Drain{shared_from_this()});
-}
-
-void AgentSession::Close() {
-  ErrorCodeBoost ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.close();
-}
-
-// The token's copy in the parsed head (Beast keeps header values in its own allocations).
-void AgentSession::WipeToken() {
-  if (!parser_) {
-    return;
-  }
-  auto& fields = parser_->get();
-  const beast::string_view token_name(kAgentTokenHeader.data(), kAgentTokenHeader.size());
-  for (const auto& field : fields) {
-    if (beast::iequals(field.name_string(), token_name)) {
-      beast::string_view value = field.value();
-      OPENSSL_cleanse(const_cast<char*>(value.data()), value.size());
-    }
-  }
-}
 
 }  // namespace
 
