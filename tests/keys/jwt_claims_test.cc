@@ -75,7 +75,7 @@ TEST(JwtClaimsTest, Issuer) {
   options.issuer = "auth.example.com";
   const std::string exp = R"("exp":)" + At(100);
   EXPECT_THAT(Check("{" + exp + R"(,"iss":"auth.example.com"})", options), IsOk());
-  for (const std::string& iss : {R"("iss":"other")", R"("iss":7)", R"("x":1)"}) {
+  for (const char* iss : {R"("iss":"other")", R"("iss":7)", R"("x":1)"}) {
     EXPECT_THAT(Check("{" + exp + "," + iss + "}", options),
                 HasErrorMessage(ErrorCode::kUnauthenticated, "jwt: wrong issuer"))
         << iss;
@@ -87,12 +87,12 @@ TEST(JwtClaimsTest, AudienceAsStringOrArrayOnBothPaths) {
   options.audience = "api";
   const std::string exp = R"("exp":)" + At(100);
   // The "\u0061" escape sends the text to the DOM path; the rest is the same.
-  for (const std::string& aud : {R"("aud":"api")", R"("aud":["web","api"])",
-                                 R"("aud":["web",{"a":1},"api"],"n":"\u0061")"}) {
+  for (const char* aud : {R"("aud":"api")", R"("aud":["web","api"])",
+                          R"("aud":["web",{"a":1},"api"],"n":"\u0061")"}) {
     EXPECT_THAT(Check("{" + exp + "," + aud + "}", options), IsOk()) << aud;
   }
-  for (const std::string& aud : {R"("aud":"web")", R"("aud":["web"])", R"("aud":[])",
-                                 R"("aud":{"api":1})", R"("aud":["web"],"n":"\u0061")"}) {
+  for (const char* aud : {R"("aud":"web")", R"("aud":["web"])", R"("aud":[])", R"("aud":{"api":1})",
+                          R"("aud":["web"],"n":"\u0061")"}) {
     EXPECT_THAT(Check("{" + exp + "," + aud + "}", options),
                 HasErrorMessage(ErrorCode::kUnauthenticated, "jwt: wrong audience"))
         << aud;
@@ -100,7 +100,7 @@ TEST(JwtClaimsTest, AudienceAsStringOrArrayOnBothPaths) {
 }
 
 TEST(JwtClaimsTest, PayloadMustBeAnObject) {
-  for (const std::string& text : {"", "[]", "1", R"({"exp":1)", R"({"exp":1} x)"}) {
+  for (const char* text : {"", "[]", "1", R"({"exp":1)", R"({"exp":1} x)"}) {
     EXPECT_THAT(Check(text), HasErrorMessage(ErrorCode::kUnauthenticated,
                                              "jwt: malformed (payload is not a JSON object)"))
         << text;
