@@ -130,6 +130,34 @@ class HvacAgainstTestServer(unittest.TestCase):
         kv.destroy_secret_versions(path=path, versions=[2])
         self.assertTrue(kv.read_secret_metadata(path=path)["data"]["versions"]["2"]["destroyed"])
 
+    def test_delete_version_after_reads_until_the_deletion_time(self):
+        kv = self.root().secrets.kv.v2
+        path = PREFIX + "/expiring"
+        # hvac of Debian names it update_metadata; newer ones create_or_update_metadata.
+        update = getattr(kv, "create_or_update_metadata", None) or kv.update_metadata
+        update(path=path, delete_version_after="1h")
+        self.assertEqual(kv.read_secret_metadata(path=path)["data"]["delete_version_after"],
+                         "1h0m0s")
+        written = kv.create_or_update_secret(path=path, secret={"value": "v", "other": "o"})
+        meta = written["data"]
+        self.assertNotEqual(meta["deletion_time"], "")
+        self.assertGreater(meta["deletion_time"], meta["created_time"])
+        read = kv.read_secret_version(path=path)
+        self.assertEqual(read["data"]["data"], {"value": "v", "other": "o"})
+        self.assertEqual(read["data"]["metadata"]["deletion_time"], meta["deletion_time"])
+        self.control("/_test/clock/advance", {"seconds": 1800})
+        self.assertEqual(kv.read_secret_version(path=path, version=1)["data"]["data"]["value"], "v")
+        self.control("/_test/clock/advance", {"seconds": 1801})
+        with self.assertRaises(hvac.exceptions.InvalidPath):
+            kv.read_secret_version(path=path)
+        with self.assertRaises(hvac.exceptions.InvalidPath):
+            kv.read_secret_version(path=path, version=1)
+        update(path=path, delete_version_after="0s")
+        self.assertEqual(kv.read_secret_metadata(path=path)["data"]["delete_version_after"], "0s")
+        kv.create_or_update_secret(path=path, secret={"value": "w"})
+        self.assertEqual(kv.read_secret_metadata(path=path)["data"]["versions"]["2"]
+                         ["deletion_time"], "")
+
     def test_read_only_policy_denies_write_metadata_and_list(self):
         self.root().secrets.kv.v2.create_or_update_secret(path=PREFIX + "/db", secret={"value": "v"})
         client, _ = self.approle_client("reader", "reader", READER_POLICY)

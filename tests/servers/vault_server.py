@@ -6,6 +6,9 @@ and error bodies of api-docs/secret/kv/kv-v2, auth/approle and auth/token) for:
 
   KV v2      GET/POST/PUT/DELETE <mount>/data/<path> (?version=N, options.cas),
              GET/LIST/DELETE <mount>/metadata/<path> (also GET ?list=true),
+             POST/PUT <mount>/metadata/<path> (delete_version_after only: each version then
+             written gets deletion_time = created_time + delete_version_after, and reads
+             answer 404 once the clock has passed it, as path_data.go does),
              POST <mount>/delete|undelete|destroy/<path>
   AppRole    POST auth/approle/login, role create/read, role-id, secret-id
   Tokens     auth/token/lookup-self, renew-self (TTL and max TTL), revoke-self, create
@@ -62,6 +65,33 @@ class Clock:
 
 
 CLOCK = Clock()
+
+
+def parse_rfc3339(text):
+    """The epoch seconds of a time this server wrote with Clock.rfc3339."""
+    dt = datetime.datetime.strptime(text[:26], "%Y-%m-%dT%H:%M:%S.%f")
+    return dt.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def version_deleted(v):
+    """As path_data.go: a version is deleted once its deletion_time has passed (a future one, set
+    by delete_version_after, still reads). At the very instant (Vault: Before(now), false) this
+    frozen clock counts it deleted, or a version deleted "now" would still read."""
+    return bool(v["deletion_time"]) and parse_rfc3339(v["deletion_time"]) <= CLOCK.now
+
+
+def go_duration_string(seconds):
+    """Go's time.Duration.String() for whole seconds: "0s", "30m0s", "1h0m0s"."""
+    seconds = int(seconds)
+    if seconds == 0:
+        return "0s"
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    if h:
+        return "%dh%dm%ds" % (h, m, s)
+    if m:
+        return "%dm%ds" % (m, s)
+    return "%ds" % s
 
 
 def parse_duration(value, default=0):
@@ -593,7 +623,7 @@ class Handler(BaseHTTPRequestHandler):
                 secret = store.get(path)
                 if secret and secret["current_version"]:
                     v = secret["versions"].get(secret["current_version"])
-                    if v and not v["deletion_time"]:
+                    if v and not version_deleted(v):
                         v["deletion_time"] = CLOCK.rfc3339()
                 return 204, None
         if op == "metadata":
@@ -606,6 +636,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.require(ns, token, full, "read")
                 self.server.state.stats["metadata_reads"] += 1
                 return self.kv_metadata(store, path)
+            if method in ("POST", "PUT"):
+                self.require(ns, token, full, "update" if path in store else "create")
+                return self.kv_metadata_write(store, path, body)
             if method == "DELETE":
                 self.require(ns, token, full, "delete")
                 store.pop(path, None)
@@ -618,7 +651,8 @@ class Handler(BaseHTTPRequestHandler):
                 if v is None:
                     continue
                 if op == "delete":
-                    v["deletion_time"] = v["deletion_time"] or CLOCK.rfc3339()
+                    if not version_deleted(v):
+                        v["deletion_time"] = CLOCK.rfc3339()
                 elif op == "undelete" and not v["destroyed"]:
                     v["deletion_time"] = ""
                 elif op == "destroy":
@@ -642,7 +676,7 @@ class Handler(BaseHTTPRequestHandler):
             raise VaultError(404, [])
         v = secret["versions"][n]
         meta = self.version_metadata(secret, n)
-        if v["deletion_time"] or v["destroyed"]:
+        if version_deleted(v) or v["destroyed"]:
             # Vault answers 404 with the version's metadata and null data.
             raise VaultError(404, [], body=self.envelope(data={"data": None, "metadata": meta}))
         return 200, self.envelope(data={"data": v["data"], "metadata": meta})
@@ -658,12 +692,12 @@ class Handler(BaseHTTPRequestHandler):
             raise VaultError(400, ["check-and-set parameter did not match the current version"])
         now = CLOCK.rfc3339()
         if secret is None:
-            secret = {"versions": {}, "current_version": 0, "oldest_version": 0,
-                      "created_time": now, "updated_time": now, "custom_metadata": None,
-                      "max_versions": 0, "cas_required": False}
+            secret = self.new_secret(now)
             store[path] = secret
         n = current + 1
-        secret["versions"][n] = {"data": data, "created_time": now, "deletion_time": "",
+        after = secret["delete_version_after"]
+        deletion = CLOCK.rfc3339(CLOCK.now + after) if after > 0 else ""
+        secret["versions"][n] = {"data": data, "created_time": now, "deletion_time": deletion,
                                  "destroyed": False}
         secret["current_version"] = n
         secret["updated_time"] = now
@@ -675,6 +709,31 @@ class Handler(BaseHTTPRequestHandler):
         meta = self.version_metadata(secret, n)
         return 200, self.envelope(data=meta)
 
+    @staticmethod
+    def new_secret(now):
+        return {"versions": {}, "current_version": 0, "oldest_version": 0, "created_time": now,
+                "updated_time": now, "custom_metadata": None, "max_versions": 0,
+                "cas_required": False, "delete_version_after": 0}
+
+    def kv_metadata_write(self, store, path, body):
+        # path_metadata.go: creates the key's metadata if absent; "delete_version_after" is a Go
+        # duration or integer seconds, and a negative one (or "0s") disables it. Only versions
+        # written from then on get a deletion_time. Other fields are not modelled.
+        secret = store.get(path)
+        if secret is None:
+            secret = self.new_secret(CLOCK.rfc3339())
+            store[path] = secret
+        if "delete_version_after" in body:
+            text = str(body["delete_version_after"]).strip()
+            negative = text.startswith("-")
+            try:
+                seconds = parse_duration(text[1:] if negative else text)
+            except ValueError:
+                raise VaultError(400, ["error parsing delete_version_after"])
+            secret["delete_version_after"] = 0 if negative else seconds
+        secret["updated_time"] = CLOCK.rfc3339()
+        return 204, None
+
     def kv_metadata(self, store, path):
         secret = store.get(path)
         if secret is None:
@@ -683,7 +742,7 @@ class Handler(BaseHTTPRequestHandler):
                              "destroyed": v["destroyed"]} for n, v in secret["versions"].items()}
         return 200, self.envelope(data={
             "cas_required": secret["cas_required"], "created_time": secret["created_time"],
-            "current_version": secret["current_version"], "delete_version_after": "0s",
+            "current_version": secret["current_version"], "delete_version_after": go_duration_string(secret["delete_version_after"]),
             "max_versions": secret["max_versions"], "oldest_version": secret["oldest_version"],
             "updated_time": secret["updated_time"], "custom_metadata": secret["custom_metadata"],
             "versions": versions})
