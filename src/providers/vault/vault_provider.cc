@@ -88,13 +88,29 @@ std::chrono::system_clock::time_point TimeField(const nlohmann::json& json, cons
   return {};
 }
 
-bool IsLive(const nlohmann::json& meta) {
-  bool destroyed = meta.is_object() && meta.value("destroyed", false);
-  std::string deletion =
-      meta.is_object() && meta.contains("deletion_time") && meta["deletion_time"].is_string()
-          ? meta["deletion_time"].get<std::string>()
-          : std::string();
-  return !destroyed && deletion.empty();
+// Whether a version's metadata says it can be read at `now`. A deletion_time is not "deleted":
+// with delete_version_after set (on the mount or the key) every version carries one in the
+// future, and Vault serves it until that time passes (path_data.go). Deleted from the instant
+// itself on. A deletion_time that does not parse counts as deleted: Vault writes RFC 3339 only,
+// so it means a proxy or a server we do not understand, and serving a value that may be deleted
+// is worse than a NOT_FOUND the operator can see.
+bool IsLive(const nlohmann::json& meta, std::chrono::system_clock::time_point now) {
+  if (!meta.is_object()) {
+    return true;  // as before: no metadata says nothing about deletion
+  }
+  if (meta.value("destroyed", false)) {
+    return false;
+  }
+  auto it = meta.find("deletion_time");
+  if (it == meta.end() || it->is_null() ||
+      (it->is_string() && it->get_ref<const std::string&>().empty())) {
+    return true;
+  }
+  if (!it->is_string()) {
+    return false;
+  }
+  auto deletion = ParseRfc3339(it->get_ref<const std::string&>());
+  return deletion.has_value() && now < *deletion;
 }
 
 // Up to this many older versions are tried when looking for a live one below a deleted one.
@@ -149,8 +165,12 @@ Result<VaultMountPath> ParseVaultMountPath(std::string_view mount_path) {
   return out;
 }
 
-VaultProvider::VaultProvider(VaultOptions options, VaultMountPath mount, HttpClientPtr http)
-    : options_(std::move(options)), mount_(std::move(mount)), http_(std::move(http)) {}
+VaultProvider::VaultProvider(VaultOptions options, VaultMountPath mount, HttpClientPtr http,
+                             Clock& clock)
+    : options_(std::move(options)),
+      mount_(std::move(mount)),
+      http_(std::move(http)),
+      clock_(clock) {}
 
 Result<std::unique_ptr<VaultProvider>> VaultProvider::Create(VaultOptions options,
                                                              HttpClientPtr http, Clock& clock,
@@ -179,7 +199,7 @@ Result<std::unique_ptr<VaultProvider>> VaultProvider::Create(VaultOptions option
   options.secret_id.reset();
 
   std::unique_ptr<VaultProvider> provider(
-      new VaultProvider(std::move(options), std::move(mount), std::move(http)));
+      new VaultProvider(std::move(options), std::move(mount), std::move(http), clock));
   provider->api_ =
       std::make_unique<VaultApi>(*provider->http_, provider->options_.addr,
                                  provider->options_.namespace_, provider->options_.timeout);
@@ -291,7 +311,7 @@ Result<VaultProvider::Read> VaultProvider::ReadVersion(std::string_view name,
   Read read;
   read.version = meta->value("version", std::int64_t{0});
   read.created = TimeField(*meta, "created_time");
-  read.live = IsLive(*meta);
+  read.live = IsLive(*meta, clock_.WallNow());
   read.data = std::move((*data)["data"]);
   return read;
 }
@@ -383,13 +403,14 @@ Result<std::optional<VaultProvider::Versions>> VaultProvider::ReadMetadata(
     return MakeError(ErrorCode::kUnavailable, "vault: malformed metadata answer");
   }
   Versions versions;
+  const auto now = clock_.WallNow();
   versions.current_version = data.value("current_version", std::int64_t{0});
   for (const auto& [key, entry] : data["versions"].items()) {
     auto n = ParseVersionId(key);
     if (!n.ok()) {
       continue;
     }
-    versions.entries[*n] = {TimeField(entry, "created_time"), IsLive(entry)};
+    versions.entries[*n] = {TimeField(entry, "created_time"), IsLive(entry, now)};
   }
   return std::optional<Versions>(std::move(versions));
 }
@@ -600,7 +621,10 @@ Result<VersionInfo> VaultProvider::Put(std::string_view name, const SecretValue&
   auto latest = ReadVersion(name, path, 0);
   if (latest.ok()) {
     cas = latest->version;
-    if (latest->live && latest->data.is_object()) {
+    // Merge whenever Vault served the latest version's data (a deleted or destroyed one comes
+    // back as a 404 without it): also when our clock, a little ahead of Vault's, already counts a
+    // delete_version_after deletion_time as passed. Losing the other fields is the worse error.
+    if (latest->data.is_object()) {
       data = std::move(latest->data);
     }
   } else if (latest.error().code != ErrorCode::kNotFound) {

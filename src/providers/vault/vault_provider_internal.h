@@ -54,7 +54,7 @@ class VaultProvider : public Provider {
   struct Read;  // one version's data and metadata
   struct Versions;
 
-  VaultProvider(VaultOptions options, VaultMountPath mount, HttpClientPtr http);
+  VaultProvider(VaultOptions options, VaultMountPath mount, HttpClientPtr http, Clock& clock);
 
   // A call with the current token; after a 403 it lets VaultAuth recover once and retries.
   Result<VaultReply> Call(std::string_view method, const std::string& path, std::string body = {});
@@ -65,7 +65,9 @@ class VaultProvider : public Provider {
   Result<Read> ReadVersion(std::string_view name, const std::string& path, std::int64_t version);
   Result<Read> ReadLatestLive(std::string_view name, const std::string& path);
   Result<Read> ReadLiveBelow(std::string_view name, const std::string& path, std::int64_t below);
-  // ReadVersion(version > 0), answered from versions_ when that version is held.
+  // ReadVersion(version > 0), answered from versions_ when that version is held. Callers pass a
+  // version the metadata has just called live at the clock's time (IsLive with clock_), so a held
+  // version whose deletion_time (delete_version_after) has since passed is never asked for.
   Result<Read> ReadVersionCached(std::string_view name, const std::string& path,
                                  std::int64_t version);
   // Keeps a live read in versions_ (only while the metadata endpoint is usable: without it the
@@ -83,6 +85,7 @@ class VaultProvider : public Provider {
   const HttpClientPtr http_;
   std::unique_ptr<VaultApi> api_;
   std::unique_ptr<VaultAuth> auth_;
+  Clock& clock_;  // wall time, to tell a version's future deletion_time from a passed one
   std::atomic<bool> metadata_denied_{false};
   // The KV data of versions already read (as JSON text), per secret path: the version-aware
   // refresh of docs/vault.md. Deletion is not cached: the metadata says which versions are live.
