@@ -7,19 +7,6 @@
 namespace locksmith::internal {
 namespace {
 
-int HexDigitValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 bool AllDigits(std::string_view text) {
   if (text.empty() || text.size() > 5) {
     return false;

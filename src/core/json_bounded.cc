@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/strings.h"
+
 namespace locksmith::internal {
 namespace {
 
@@ -25,19 +27,6 @@ void CleanseString(std::string& text) {
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 void AppendUtf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
@@ -355,7 +344,7 @@ class BoundedParser {
       return false;
     }
     for (int k = 0; k < 4; ++k) {
-      const int v = HexValue(t_[i_ + k]);
+      const int v = HexDigitValue(t_[i_ + k]);
       if (v < 0) {
         return false;
       }

@@ -26,4 +26,7 @@ bool IsProductionAppEnv(std::string_view app_env);
 // that would need DNS to answer, is not loopback.
 bool IsLoopbackHost(std::string_view host);
 
+// The value of a hexadecimal digit (either case), or -1.
+int HexDigitValue(char c);
+
 }  // namespace locksmith::internal
