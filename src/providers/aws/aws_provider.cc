@@ -92,10 +92,16 @@ std::string Quoted(std::string_view name) { return "'" + std::string(name) + "'"
 AwsCredentialSourcePtr MakeDefaultCredentialChain(const EnvLookup& env, const AwsSharedFiles& files,
                                                   const std::string& region, HttpClient& metadata,
                                                   HttpClient& sts, Clock& clock) {
+  // botocore's order (credentials.py, create_credential_resolver): environment, the profile's
+  // role (AssumeRole), the profile providers (web identity, SSO, credentials file,
+  // credential_process, config file), container endpoint, IMDS.
+  AwsCredentialDeps deps{env, region, metadata, sts, clock, {}};
   std::vector<AwsCredentialSourcePtr> sources;
   sources.push_back(MakeEnvCredentialSource(env));
-  sources.push_back(MakeProfileCredentialSource(files));
-  sources.push_back(MakeWebIdentityCredentialSource(env, region, sts, clock));
+  sources.push_back(MakeAssumeRoleCredentialSource(files, deps));
+  for (auto& source : MakeProfileProviders(files, deps, /*use_env=*/true)) {
+    sources.push_back(std::move(source));
+  }
   sources.push_back(MakeContainerCredentialSource(env, metadata));
   sources.push_back(MakeImdsCredentialSource(env, metadata));
   return std::make_unique<AwsCredentialChain>(std::move(sources));

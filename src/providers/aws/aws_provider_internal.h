@@ -17,7 +17,9 @@
 
 namespace locksmith::internal {
 
-// The SDK default chain: environment, shared files, web identity, container, IMDS. `metadata`
+// The SDK default chain in botocore's order: environment, the profile's role_arn (AssumeRole),
+// web identity, SSO (an error: unsupported), the credentials file, credential_process, the config
+// file, container, IMDS. `metadata`
 // is the client for the container endpoint and IMDS (plain http to link-local addresses), `sts`
 // the one for STS; both must outlive the chain.
 AwsCredentialSourcePtr MakeDefaultCredentialChain(const EnvLookup& env, const AwsSharedFiles& files,

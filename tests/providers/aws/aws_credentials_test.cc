@@ -124,17 +124,20 @@ TEST(AwsSharedFiles, ProfileFromCredentialsThenConfig) {
   auto files = internal::ResolveSharedFiles(env, "");
   EXPECT_EQ(files.profile, "work");
   EXPECT_EQ(internal::ProfileValue(files, "region"), "eu-central-1");
-  auto creds = internal::MakeProfileCredentialSource(files)->Fetch();
+  auto creds =
+      internal::MakeStaticProfileSource(files, internal::AwsProfileFile::kCredentials)->Fetch();
   ASSERT_THAT(creds, IsOk());
   EXPECT_EQ(creds->access_key_id, "AKWORK");
   EXPECT_TRUE(creds->session_token->Equals("work-token"));
 
-  auto cfg = internal::MakeProfileCredentialSource(internal::ResolveSharedFiles(env, "cfgonly"));
+  auto cfg = internal::MakeStaticProfileSource(internal::ResolveSharedFiles(env, "cfgonly"),
+                                               internal::AwsProfileFile::kConfig);
   ASSERT_THAT(cfg->Fetch(), IsOk());
   EXPECT_EQ(cfg->Fetch()->access_key_id, "AKCFG");
-  EXPECT_THAT(
-      internal::MakeProfileCredentialSource(internal::ResolveSharedFiles(env, "nobody"))->Fetch(),
-      HasError(ErrorCode::kNotFound));
+  EXPECT_THAT(internal::MakeStaticProfileSource(internal::ResolveSharedFiles(env, "nobody"),
+                                                internal::AwsProfileFile::kCredentials)
+                  ->Fetch(),
+              HasError(ErrorCode::kNotFound));
 }
 
 TEST(AwsSharedFiles, DefaultsUnderHome) {

@@ -27,8 +27,8 @@ Result<AwsCredentials> AwsCredentialChain::Fetch() {
     }
   }
   return MakeError(ErrorCode::kUnauthenticated,
-                   "no AWS credentials found (environment, shared files, web identity, "
-                   "container endpoint, IMDS)");
+                   "no AWS credentials found (environment, profile role_arn, web identity, "
+                   "credentials file, credential_process, config file, container endpoint, IMDS)");
 }
 
 }  // namespace locksmith::internal

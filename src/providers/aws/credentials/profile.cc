@@ -6,25 +6,57 @@
 namespace locksmith::internal {
 namespace {
 
-class ProfileSource : public AwsCredentialSource {
+std::string ConfigSectionName(std::string_view profile) {
+  return profile == "default" ? std::string("default") : "profile " + std::string(profile);
+}
+
+void WipeMap(std::map<std::string, std::string>& values) {
+  for (auto& [key, value] : values) {
+    WipeString(value);
+  }
+}
+
+std::optional<std::string> MapValue(const std::map<std::string, std::string>& values,
+                                    std::string_view key) {
+  auto it = values.find(std::string(key));
+  if (it == values.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+class StaticProfileSource : public AwsCredentialSource {
  public:
-  explicit ProfileSource(AwsSharedFiles files) : files_(std::move(files)) {}
-  std::string_view Name() const override { return "shared files"; }
+  StaticProfileSource(AwsSharedFiles files, AwsProfileFile which)
+      : files_(std::move(files)), which_(which) {}
+  std::string_view Name() const override {
+    return which_ == AwsProfileFile::kCredentials ? "shared credentials file" : "config file";
+  }
   Result<AwsCredentials> Fetch() override {
-    auto key_id = ProfileValue(files_, "aws_access_key_id");
-    auto secret = ProfileValue(files_, "aws_secret_access_key");
-    if (!key_id || !secret) {
+    LOCKSMITH_ASSIGN_OR_RETURN(AwsProfile profile, ReadProfile(files_, files_.profile));
+    const auto& values =
+        which_ == AwsProfileFile::kCredentials ? profile.credentials_file : profile.config_file;
+    auto key_id = MapValue(values, "aws_access_key_id");
+    auto secret = MapValue(values, "aws_secret_access_key");
+    if (!key_id && !secret) {
+      return MakeError(ErrorCode::kNotFound, "no credentials in profile '" + files_.profile + "'");
+    }
+    if (!key_id || !secret || key_id->empty() || secret->empty()) {
       if (secret) {
         WipeString(*secret);
       }
-      return MakeError(ErrorCode::kNotFound, "no credentials in profile '" + files_.profile + "'");
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "profile '" + files_.profile + "' in " +
+                           (which_ == AwsProfileFile::kCredentials ? files_.credentials.string()
+                                                                   : files_.config.string()) +
+                           " needs both aws_access_key_id and aws_secret_access_key");
     }
     AwsCredentials creds;
     creds.source = "profile " + files_.profile;
     creds.access_key_id = *key_id;
     creds.secret_access_key = SecretValue(*secret);
     WipeString(*secret);
-    if (auto token = ProfileValue(files_, "aws_session_token")) {
+    if (auto token = MapValue(values, "aws_session_token")) {
       creds.session_token = SecretValue(*token);
       WipeString(*token);
     }
@@ -33,6 +65,7 @@ class ProfileSource : public AwsCredentialSource {
 
  private:
   AwsSharedFiles files_;
+  AwsProfileFile which_;
 };
 
 }  // namespace
@@ -53,31 +86,52 @@ AwsSharedFiles ResolveSharedFiles(const EnvLookup& env, std::string_view profile
 }
 
 std::optional<std::string> ProfileValue(const AwsSharedFiles& files, std::string_view key) {
-  auto lookup = [&](const std::filesystem::path& path,
-                    const std::string& section) -> std::optional<std::string> {
-    auto ini = ReadIniFile(path);
-    if (!ini.ok()) {
-      return std::nullopt;
-    }
-    auto s = ini->sections.find(section);
-    if (s == ini->sections.end()) {
-      return std::nullopt;
-    }
-    auto k = s->second.find(std::string(key));
-    if (k == s->second.end()) {
-      return std::nullopt;
-    }
-    return k->second;
-  };
-  if (auto value = lookup(files.credentials, files.profile)) {
-    return value;
+  auto profile = ReadProfile(files, files.profile);
+  if (!profile.ok()) {
+    return std::nullopt;
   }
-  return lookup(files.config,
-                files.profile == "default" ? std::string("default") : "profile " + files.profile);
+  return profile->Value(key);
 }
 
-AwsCredentialSourcePtr MakeProfileCredentialSource(AwsSharedFiles files) {
-  return std::make_unique<ProfileSource>(std::move(files));
+AwsProfile::~AwsProfile() {
+  WipeMap(credentials_file);
+  WipeMap(config_file);
+}
+
+std::optional<std::string> AwsProfile::Value(std::string_view key) const {
+  if (auto value = MapValue(credentials_file, key)) {
+    return value;
+  }
+  return MapValue(config_file, key);
+}
+
+Result<AwsProfile> ReadProfile(const AwsSharedFiles& files, std::string_view name) {
+  AwsProfile profile;
+  profile.name = std::string(name);
+  auto read = [&](const std::filesystem::path& path, const std::string& section,
+                  std::map<std::string, std::string>& into) -> Result<void> {
+    if (path.empty()) {
+      return {};
+    }
+    auto ini = ReadIniFile(path);
+    if (!ini.ok()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "AWS shared file " + path.string() + ": " + ini.error().message);
+    }
+    auto it = ini->sections.find(section);
+    if (it != ini->sections.end()) {
+      profile.exists = true;
+      into = it->second;  // the IniFile wipes its copy
+    }
+    return {};
+  };
+  LOCKSMITH_RETURN_IF_ERROR(read(files.credentials, profile.name, profile.credentials_file));
+  LOCKSMITH_RETURN_IF_ERROR(read(files.config, ConfigSectionName(name), profile.config_file));
+  return profile;
+}
+
+AwsCredentialSourcePtr MakeStaticProfileSource(AwsSharedFiles files, AwsProfileFile which) {
+  return std::make_unique<StaticProfileSource>(std::move(files), which);
 }
 
 }  // namespace locksmith::internal

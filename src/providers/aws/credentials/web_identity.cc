@@ -1,25 +1,10 @@
 #include "providers/aws/credentials/web_identity.h"
 
-#include "core/scrub.h"
-#include "core/time_format.h"
+#include "providers/aws/credentials/sts_endpoint.h"
+#include "providers/aws/credentials/sts_response.h"
 
 namespace locksmith::internal {
 namespace {
-
-std::string XmlElement(std::string_view xml, std::string_view name) {
-  std::string open = "<" + std::string(name) + ">";
-  std::string close = "</" + std::string(name) + ">";
-  std::size_t begin = xml.find(open);
-  if (begin == std::string_view::npos) {
-    return {};
-  }
-  begin += open.size();
-  std::size_t end = xml.find(close, begin);
-  if (end == std::string_view::npos) {
-    return {};
-  }
-  return std::string(xml.substr(begin, end - begin));
-}
 
 class WebIdentitySource : public AwsCredentialSource {
  public:
@@ -29,8 +14,15 @@ class WebIdentitySource : public AwsCredentialSource {
   Result<AwsCredentials> Fetch() override {
     auto token_file = NonEmptyEnv(env_, "AWS_WEB_IDENTITY_TOKEN_FILE");
     auto role_arn = NonEmptyEnv(env_, "AWS_ROLE_ARN");
-    if (!token_file || !role_arn) {
+    if (!token_file) {
       return MakeError(ErrorCode::kNotFound, "no web identity configured");
+    }
+    if (!role_arn) {
+      // As botocore: a token file without a role is a configuration to fix, not "no source".
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "a web identity token file is set (AWS_WEB_IDENTITY_TOKEN_FILE or the "
+                       "profile's web_identity_token_file) but no role: set AWS_ROLE_ARN or the "
+                       "profile's role_arn");
     }
     std::string session =
         NonEmptyEnv(env_, "AWS_ROLE_SESSION_NAME")
@@ -40,13 +32,7 @@ class WebIdentitySource : public AwsCredentialSource {
                                          .count()));
     LOCKSMITH_ASSIGN_OR_RETURN(SecretValue token,
                                ReadCredentialFile(*token_file, "AWS_WEB_IDENTITY_TOKEN_FILE"));
-    std::string endpoint =
-        NonEmptyEnv(env_, "AWS_ENDPOINT_URL_STS")
-            .value_or(NonEmptyEnv(env_, "AWS_ENDPOINT_URL")
-                          .value_or("https://sts." + region_ + ".amazonaws.com"));
-    while (!endpoint.empty() && endpoint.back() == '/') {
-      endpoint.pop_back();
-    }
+    const std::string endpoint = StsEndpointUrl(env_, region_);
     HttpRequest request("POST", endpoint + "/");
     request.max_response_bytes = kMaxCredentialsBody;
     request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
@@ -56,31 +42,11 @@ class WebIdentitySource : public AwsCredentialSource {
         "&WebIdentityToken=" + UrlEncode(token.RevealUnsafe());
     LOCKSMITH_ASSIGN_OR_RETURN(HttpResponse response, http_.Send(request));
     if (response.status != 200) {
-      // STS's code is quoted only when it is shaped like one and does not hold the token.
+      // STS's code and message are quoted only without the token.
       const std::string_view secrets[] = {token.RevealUnsafe()};
-      std::string code = SafeErrorCode(XmlElement(response.body, "Code"), secrets);
-      ErrorCode mapped = response.status >= 500 || code == "IDPCommunicationError"
-                             ? ErrorCode::kUnavailable
-                             : ErrorCode::kUnauthenticated;
-      return MakeError(mapped, "STS AssumeRoleWithWebIdentity failed with HTTP " +
-                                   std::to_string(response.status) +
-                                   (code.empty() ? "" : " (" + code + ")"));
+      return StsError(response, "STS AssumeRoleWithWebIdentity", secrets);
     }
-    AwsCredentials creds;
-    creds.source = "web identity";
-    creds.access_key_id = XmlElement(response.body, "AccessKeyId");
-    std::string secret = XmlElement(response.body, "SecretAccessKey");
-    std::string session_token = XmlElement(response.body, "SessionToken");
-    creds.secret_access_key = SecretValue(secret);
-    creds.session_token = SecretValue(session_token);
-    WipeString(secret);
-    WipeString(session_token);
-    creds.expiration = ParseRfc3339(XmlElement(response.body, "Expiration"));
-    if (creds.access_key_id.empty() || creds.secret_access_key.empty()) {
-      return MakeError(ErrorCode::kUnauthenticated,
-                       "STS AssumeRoleWithWebIdentity answered without credentials");
-    }
-    return creds;
+    return StsCredentialsFromXml(response.body, "web identity", "STS AssumeRoleWithWebIdentity");
   }
 
  private:
