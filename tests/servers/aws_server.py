@@ -8,8 +8,8 @@ It speaks awsJson1.1 (POST /, X-Amz-Target: secretsmanager.<Op>), VERIFIES SigV4
 (unknown keys, bad or expired signatures and expired session tokens get AWS's error shapes), keeps
 versions and staging labels as the real service does (AWSCURRENT / AWSPREVIOUS / AWSPENDING), and
 also serves the credential sources of the SDK chain: the container credentials endpoint
-(/_test/container-credentials), EC2 IMDSv2 (/latest/...) and STS AssumeRoleWithWebIdentity
-(POST / with a form body).
+(/_test/container-credentials), EC2 IMDSv2 (/latest/...) and STS AssumeRoleWithWebIdentity and
+AssumeRole (POST / with a form body; AssumeRole SigV4-verified for service "sts").
 
 Test controls (no signature needed), all JSON:
   POST /_test/credentials  {"access_key", "secret_key", "token"?, "expires"? (epoch), "allow"?}
@@ -27,6 +27,10 @@ Test controls (no signature needed), all JSON:
                             "huge": bytes (the answer streams that much padding)}
   POST /_test/imds         {"ttl": seconds, "role": name, "enabled": bool, "huge": bytes}
   POST /_test/web-identity {"token": expected JWT, "ttl": seconds}
+  POST /_test/assume-role  {"denied": [role ARNs answered AccessDenied], "external_ids":
+                            {role ARN: required ExternalId}, "max_session": seconds (3600)}
+  GET  /_test/assume-role  {"calls": [{"RoleArn", "RoleSessionName", "ExternalId",
+                            "DurationSeconds", "Caller" (signing access key id)}]}
   POST /_test/rotation     {"SecretId", "enabled": bool}
   GET  /_test/stats        {"ops": {op: count}, "auth_failures": n, "issued": n}
   POST /_test/reset-stats
@@ -47,6 +51,7 @@ import time
 import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape as xml_escape
 
 ACCOUNT = "123456789012"
 DEFAULT_ACCESS_KEY = "AKIDLOCKSMITHTEST"
@@ -99,6 +104,7 @@ DEFAULT_ACCESS_KEY : {
         self.imds = {
   "enabled" : True, "ttl" : 3600, "role" : "locksmith-role", "tokens" : {}}
         self.web_identity = {"token": None, "ttl": 3600}
+        self.assume_role = {"denied": [], "external_ids": {}, "max_session": 3600, "calls": []}
 
     def now(self):
         if self.clock_fixed is not None:
@@ -684,6 +690,9 @@ class Handler(BaseHTTPRequestHandler):
             with st.lock:
                 return self.send_json(200, {"ops": st.ops, "auth_failures": st.auth_failures,
                                             "issued": st.issued})
+        if path == "/_test/assume-role":
+            with st.lock:
+                return self.send_json(200, {"calls": st.assume_role["calls"]})
         if path == "/_test/container-credentials":
             expected = st.container["token"]
             if expected is not None and self.headers.get("Authorization") != expected:
@@ -759,6 +768,8 @@ class Handler(BaseHTTPRequestHandler):
                 st.imds.update(req)
             elif path == "/_test/web-identity":
                 st.web_identity.update(req)
+            elif path == "/_test/assume-role":
+                st.assume_role.update(req)
             elif path == "/_test/rotation":
                 st.secrets[req["SecretId"]]["rotation"] = bool(req.get("enabled", True))
             elif path == "/_test/reset-stats":
@@ -773,6 +784,9 @@ class Handler(BaseHTTPRequestHandler):
         form = urllib.parse.parse_qs(body.decode("utf-8"))
         action = form.get("Action", [""])[0]
         ns = "https://sts.amazonaws.com/doc/2011-06-15/"
+        if action == "AssumeRole":
+            status, xml = assume_role(st, self, form, body)
+            return self.send(status, xml, "text/xml")
         if action != "AssumeRoleWithWebIdentity":
             return self.send(400, "<ErrorResponse xmlns=\"%s\"><Error><Type>Sender</Type><Code>"
                              "InvalidAction</Code><Message>Could not find operation %s</Message>"
@@ -891,6 +905,85 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, out)
         except ApiError as e:
             return self.send_error_shape(e)
+
+
+#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- STS AssumeRole
+
+STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+SESSION_NAME_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
+# The SigV4 failures as STS (a query protocol service) names them.
+STS_AUTH_ERRORS = {
+    "UnrecognizedClientException": ("InvalidClientTokenId", 403),
+    "InvalidSignatureException": ("SignatureDoesNotMatch", 403),
+    "ExpiredTokenException": ("ExpiredToken", 400),
+    "MissingAuthenticationTokenException": ("MissingAuthenticationToken", 403),
+    "IncompleteSignatureException": ("IncompleteSignature", 400),
+}
+
+
+def sts_error(code, message, status=400):
+    return status, ("<ErrorResponse xmlns=\"%s\"><Error><Type>Sender</Type><Code>%s</Code>"
+                    "<Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>") % (
+                        STS_NS, code, xml_escape(message), uuid.uuid4())
+
+
+def assume_role(state, handler, form, body):
+    """STS AssumeRole as AWS answers it: (status, XML). Signed for service "sts" by a known key;
+    RoleArn and RoleSessionName validated, DurationSeconds 900..max_session (1 hour when the
+    caller is itself an assumed role: role chaining), AccessDenied for denied roles or a wrong
+    ExternalId; the credentials expire after DurationSeconds (default 3600)."""
+    try:
+        key = verify_sigv4(state, handler, body, service_names=("sts",))
+    except ApiError as e:
+        code, status = STS_AUTH_ERRORS.get(e.type, (e.type, 403))
+        return sts_error(code, e.message, status)
+    caller = handler.headers.get("Authorization", "").split("Credential=")[1].split("/")[0]
+    role = form.get("RoleArn", [""])[0]
+    session = form.get("RoleSessionName", [""])[0]
+    external_id = form.get("ExternalId", [None])[0]
+    duration_text = form.get("DurationSeconds", ["3600"])[0]
+    config = state.assume_role
+    if not ROLE_ARN_RE.match(role):
+        return sts_error("ValidationError", "1 validation error detected: Value '%s' at 'roleArn' "
+                         "failed to satisfy constraint: Member must have length greater than or "
+                         "equal to 20" % role)
+    if not SESSION_NAME_RE.match(session):
+        return sts_error("ValidationError", "1 validation error detected: Value '%s' at "
+                         "'roleSessionName' failed to satisfy constraint: Member must satisfy "
+                         "regular expression pattern: [\\w+=,.@-]*" % session)
+    if not duration_text.isdigit() or not 900 <= int(duration_text) <= 43200:
+        return sts_error("ValidationError", "1 validation error detected: Value '%s' at "
+                         "'durationSeconds' failed to satisfy constraint: Member must have value "
+                         "greater than or equal to 900" % duration_text)
+    duration = int(duration_text)
+    if key.get("assumed") and duration > 3600:
+        return sts_error("ValidationError", "The requested DurationSeconds exceeds the 1 hour "
+                         "session limit for roles assumed by role chaining.")
+    if duration > int(config["max_session"]):
+        return sts_error("ValidationError", "The requested DurationSeconds exceeds the "
+                         "MaxSessionDuration set for this role.")
+    with state.lock:
+        config["calls"].append({"RoleArn": role, "RoleSessionName": session,
+                                "ExternalId": external_id, "DurationSeconds": duration,
+                                "Caller": caller})
+    expected_id = config["external_ids"].get(role)
+    if role in config["denied"] or (expected_id is not None and external_id != expected_id):
+        return sts_error("AccessDenied", "User: arn:aws:iam::%s:user/locksmith is not authorized "
+                         "to perform: sts:AssumeRole on resource: %s" % (ACCOUNT, role), 403)
+    access, secret, token, expires = state.issue_temporary(duration)
+    with state.lock:
+        state.keys[access]["assumed"] = role
+    role_name = role.split("/")[-1]
+    return 200, (
+        "<AssumeRoleResponse xmlns=\"%s\"><AssumeRoleResult><AssumedRoleUser>"
+        "<AssumedRoleId>AROA3XFRBF535PLBIFPI4:%s</AssumedRoleId>"
+        "<Arn>arn:aws:sts::%s:assumed-role/%s/%s</Arn></AssumedRoleUser>"
+        "<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey>"
+        "<SessionToken>%s</SessionToken><Expiration>%s</Expiration></Credentials>"
+        "</AssumeRoleResult><ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata>"
+        "</AssumeRoleResponse>") % (STS_NS, session, ACCOUNT, role_name, session, access, secret,
+                                    token, iso(expires), uuid.uuid4())
 
 
 def echo_error(fault, req, key):

@@ -4,7 +4,9 @@ create-secret, put-secret-value, get-secret-value by stage and by id, describe-s
 list-secrets (with a name filter and pagination), update-secret-version-stage,
 batch-get-secret-value (Debian's awscli 2.9 predates it: AWS_DATA_PATH points it at the current
 botocore model copied into tests/data/botocore), and a request signed with the wrong key is
-refused (InvalidSignatureException), as is an unknown key.
+refused (InvalidSignatureException), as is an unknown key. AwsStsAssumeRoleTest: STS AssumeRole
+through `aws sts assume-role` and through botocore's own credential chain (a profile with role_arn
++ source_profile, chained roles, credential_process).
 """
 import json
 import os
@@ -155,6 +157,132 @@ class AwsCliTest(unittest.TestCase):
         result = self.aws("list-secrets", access_key="AKIDUNKNOWN", check=False)
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("UnrecognizedClientException", result.stderr)
+
+
+class AwsStsAssumeRoleTest(unittest.TestCase):
+    """STS AssumeRole of the test server, driven by the aws CLI and by botocore's credential
+    chain (Debian's botocore 1.29 ignores AWS_ENDPOINT_URL_STS, so its STS client is pointed at
+    the server through Session.create_client)."""
+
+    ROLE = "arn:aws:iam::123456789012:role/locksmith-reader"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = subprocess.Popen(["/usr/bin/python3", SERVER], stdout=subprocess.PIPE,
+                                      text=True)
+        cls.port = int(cls.server.stdout.readline())
+        cls.url = "http://127.0.0.1:%d" % cls.port
+        cls.home = tempfile.TemporaryDirectory()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.terminate()
+        cls.server.wait()
+        cls.home.cleanup()
+
+    def control(self, method, path, body=None):
+        import urllib.request
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def sts(self, *args, secret_key=SECRET_KEY, check=True):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home.name,
+               "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": secret_key,
+               "AWS_REGION": "eu-west-1", "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1"}
+        cmd = [AWS, "--endpoint-url", self.url, "--output", "json", "sts"] + list(args)
+        result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        if check:
+            self.assertEqual(result.returncode, 0, result.stderr)
+            return json.loads(result.stdout)
+        return result
+
+    def test_cli_assume_role(self):
+        got = self.sts("assume-role", "--role-arn", self.ROLE, "--role-session-name", "cli",
+                       "--external-id", "ext-1", "--duration-seconds", "900")
+        creds = got["Credentials"]
+        self.assertTrue(creds["AccessKeyId"].startswith("ASIA"))
+        self.assertTrue(creds["SecretAccessKey"] and creds["SessionToken"])
+        self.assertIn("Expiration", creds)
+        self.assertEqual(got["AssumedRoleUser"]["Arn"],
+                         "arn:aws:sts::123456789012:assumed-role/locksmith-reader/cli")
+        call = self.control("GET", "/_test/assume-role")["calls"][-1]
+        self.assertEqual(call, {"RoleArn": self.ROLE, "RoleSessionName": "cli",
+                                "ExternalId": "ext-1", "DurationSeconds": 900,
+                                "Caller": ACCESS_KEY})
+
+    def test_cli_errors_as_sts_names_them(self):
+        self.control("POST", "/_test/assume-role", {"denied": [self.ROLE + "-denied"]})
+        denied = self.sts("assume-role", "--role-arn", self.ROLE + "-denied",
+                          "--role-session-name", "cli", check=False)
+        self.assertNotEqual(denied.returncode, 0)
+        self.assertIn("(AccessDenied)", denied.stderr)
+        self.assertIn("not authorized to perform: sts:AssumeRole", denied.stderr)
+        bad_key = self.sts("assume-role", "--role-arn", self.ROLE, "--role-session-name", "cli",
+                           secret_key="wrong-secret", check=False)
+        self.assertIn("(SignatureDoesNotMatch)", bad_key.stderr)
+        too_long = self.sts("assume-role", "--role-arn", self.ROLE, "--role-session-name", "cli",
+                            "--duration-seconds", "7200", check=False)
+        self.assertIn("(ValidationError)", too_long.stderr)
+        self.assertIn("MaxSessionDuration", too_long.stderr)
+
+    def botocore_session(self, config, profile):
+        import botocore.session
+        config_file = os.path.join(self.home.name, "config-" + profile)
+        with open(config_file, "w") as out:
+            out.write(config)
+        os.environ.pop("AWS_ACCESS_KEY_ID", None)
+        os.environ.pop("AWS_SECRET_ACCESS_KEY", None)
+        os.environ["AWS_CONFIG_FILE"] = config_file
+        os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.path.join(self.home.name, "none")
+        os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+        session = botocore.session.Session(profile=profile)
+        create_client = session.create_client
+        url = self.url
+
+        def with_endpoint(service, *args, **kwargs):
+            kwargs.setdefault("endpoint_url", url)
+            return create_client(service, *args, **kwargs)
+        session.create_client = with_endpoint
+        return session
+
+    def list_secrets_as(self, session):
+        client = session.create_client("secretsmanager", region_name="eu-west-1")
+        return client.list_secrets()
+
+    def test_botocore_role_arn_with_source_profile_and_chained(self):
+        config = ("[profile base]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                  "[profile app]\nrole_arn = %s\nsource_profile = base\n"
+                  "role_session_name = botocore-app\nexternal_id = ext-2\nregion = eu-west-1\n"
+                  "[profile chained]\nrole_arn = %s-second\nsource_profile = app\n"
+                  "region = eu-west-1\n") % (ACCESS_KEY, SECRET_KEY, self.ROLE, self.ROLE)
+        session = self.botocore_session(config, "app")
+        creds = session.get_credentials()
+        self.assertEqual(creds.method, "assume-role")
+        self.assertTrue(creds.get_frozen_credentials().access_key.startswith("ASIA"))
+        self.list_secrets_as(session)  # the assumed credentials sign Secrets Manager calls
+        call = self.control("GET", "/_test/assume-role")["calls"][-1]
+        self.assertEqual((call["RoleSessionName"], call["ExternalId"], call["Caller"]),
+                         ("botocore-app", "ext-2", ACCESS_KEY))
+
+        chained = self.botocore_session(config, "chained")
+        self.list_secrets_as(chained)
+        calls = self.control("GET", "/_test/assume-role")["calls"]
+        self.assertEqual(calls[-1]["RoleArn"], self.ROLE + "-second")
+        self.assertTrue(calls[-1]["Caller"].startswith("ASIA"))  # signed by the first role
+
+    def test_botocore_credential_process(self):
+        script = os.path.join(self.home.name, "creds.py")
+        with open(script, "w") as out:
+            out.write("import json\nprint(json.dumps({'Version': 1, 'AccessKeyId': %r, "
+                      "'SecretAccessKey': %r, 'Expiration': '2099-01-01T00:00:00Z'}))\n"
+                      % (ACCESS_KEY, SECRET_KEY))
+        config = ("[profile proc]\ncredential_process = /usr/bin/python3 '%s'\n"
+                  "region = eu-west-1\n") % script
+        session = self.botocore_session(config, "proc")
+        self.assertEqual(session.get_credentials().method, "custom-process")
+        self.list_secrets_as(session)
 
 
 if __name__ == "__main__":
