@@ -39,8 +39,11 @@ struct AwsOptions {
   // errors and the runtime retries them (SecretsManagerOptions::retry, LOCKSMITH_RETRY_*).
   // Plain http:// is accepted only to loopback unless this is set.
   bool allow_plain_http = false;
-  // Temporary credentials are refreshed this long before they expire.
-  std::chrono::seconds credential_refresh_window = std::chrono::minutes(5);
+  // Temporary credentials are refreshed ahead as botocore does: from `credential_advisory_refresh`
+  // before they expire a failed refresh keeps them; from `credential_mandatory_refresh` before,
+  // it is an error (docs/aws.md).
+  std::chrono::seconds credential_advisory_refresh = std::chrono::minutes(15);
+  std::chrono::seconds credential_mandatory_refresh = std::chrono::minutes(10);
   // Version-aware caching: values are kept per version id (immutable in Secrets Manager), this
   // many per secret, for at most `cached_secrets` secrets. Once a secret has a cached version, a
   // read by stage asks DescribeSecret where the stage points and fetches the value only for a

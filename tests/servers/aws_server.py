@@ -25,7 +25,13 @@ Test controls (no signature needed), all JSON:
                            secret key and session token: a careless proxy or mock
   POST /_test/container    {"token": authorization expected, "ttl": seconds,
                             "huge": bytes (the answer streams that much padding)}
-  POST /_test/imds         {"ttl": seconds, "role": name, "enabled": bool, "huge": bytes}
+  POST /_test/imds         {"ttl": seconds, "role": name, "enabled": bool, "huge": bytes,
+                            "token_put": null (answer) | an HTTP status (403, 404, 405: a proxy or
+                              an IMDS without v2; 400, 500, ...) | "hang" (no answer: the hop
+                              limit 1 inside a container drops it; the client times out),
+                            "require_token": bool (default true, HttpTokens=required: a GET
+                              without a token is 401; false: IMDSv1 GETs are served)}
+  GET  /_test/imds         {"token_puts": n, "v1_gets": n, "v2_gets": n}
   POST /_test/web-identity {"token": expected JWT, "ttl": seconds}
   POST /_test/assume-role  {"denied": [role ARNs answered AccessDenied], "external_ids":
                             {role ARN: required ExternalId}, "max_session": seconds (3600)}
@@ -103,6 +109,7 @@ DEFAULT_ACCESS_KEY : {
         self.container = {"token": None, "ttl": 3600}
         self.imds = {
   "enabled" : True, "ttl" : 3600, "role" : "locksmith-role", "tokens" : {}}
+        self.imds.update(IMDS_MODE_DEFAULTS)
         self.web_identity = {"token": None, "ttl": 3600}
         self.assume_role = {"denied": [], "external_ids": {}, "max_session": 3600, "calls": []}
 
@@ -619,6 +626,41 @@ class SecretsManager:
 #-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- HTTP
 
 
+#-- IMDS modes: the token PUT refused or unanswered, IMDSv1 served or not
+IMDS_COUNTERS = ("token_puts", "v1_gets", "v2_gets")
+IMDS_MODE_DEFAULTS = {"token_put": None, "require_token": True, "token_puts": 0, "v1_gets": 0,
+                      "v2_gets": 0}
+IMDS_HANG_SECONDS = 10
+
+
+def imds_token_put_refused(handler, st):
+    """Counts the PUT; True when the mode answered it (a status) or left it unanswered."""
+    with st.lock:
+        st.imds["token_puts"] += 1
+        mode = st.imds["token_put"]
+    if mode is None:
+        return False
+    if mode == "hang":
+        # As when the PUT's answer dies at the hop limit: the connection stays open, nothing
+        # comes back (the client's read timeout ends it), then it closes without an answer.
+        handler.close_connection = True
+        time.sleep(IMDS_HANG_SECONDS)
+        return True
+    handler.send(int(mode), "", "text/plain")
+    return True
+
+
+def imds_refuses_get(st, token):
+    """The status a credentials GET is refused with (None: served). Without a token it is an
+    IMDSv1 request, served only when tokens are optional; a token must be live."""
+    with st.lock:
+        if token is None:
+            st.imds["v1_gets"] += 1
+            return 401 if st.imds["require_token"] else None
+        st.imds["v2_gets"] += 1
+        return 401 if st.imds["tokens"].get(token, 0) < st.now() else None
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     state = None
@@ -705,12 +747,15 @@ class Handler(BaseHTTPRequestHandler):
                                               "Token": token, "Expiration": iso(expires),
                                               "RoleArn": "arn:aws:iam::%s:role/task" % ACCOUNT}),
                              "application/json")
+        if path == "/_test/imds":
+            with st.lock:
+                return self.send_json(200, {k: st.imds[k] for k in IMDS_COUNTERS})
         if path.startswith("/latest/meta-data/iam/security-credentials/"):
             if not st.imds["enabled"]:
                 return self.send(404, "", "text/plain")
-            token = self.headers.get("X-aws-ec2-metadata-token")
-            if token is None or st.imds["tokens"].get(token, 0) < st.now():
-                return self.send(401, "", "text/plain")
+            refused = imds_refuses_get(st, self.headers.get("X-aws-ec2-metadata-token"))
+            if refused:
+                return self.send(refused, "", "text/plain")
             role = path[len("/latest/meta-data/iam/security-credentials/"):]
             if role == "":
                 return self.send(200, st.imds["role"], "text/plain")
@@ -732,6 +777,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/latest/api/token":
             if not st.imds["enabled"]:
                 return self.send(404, "", "text/plain")
+            if imds_token_put_refused(self, st):
+                return None
             ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds")
             if ttl is None or not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
                 return self.send(400, "", "text/plain")

@@ -103,7 +103,8 @@ AwsCredentialSourcePtr MakeDefaultCredentialChain(const EnvLookup& env, const Aw
     sources.push_back(std::move(source));
   }
   sources.push_back(MakeContainerCredentialSource(env, metadata));
-  sources.push_back(MakeImdsCredentialSource(env, metadata));
+  // Random only jitters when IMDS credentials near their expiry are asked for again.
+  sources.push_back(MakeImdsCredentialSource(env, metadata, files, &clock, &SystemRandom()));
   return std::make_unique<AwsCredentialChain>(std::move(sources));
 }
 
@@ -128,7 +129,9 @@ Result<std::unique_ptr<AwsProviderImpl>> AwsProviderImpl::Create(AwsOptions opti
   provider->versions_ = std::make_unique<VersionCache>(
       provider->options_.cached_versions_per_secret, provider->options_.cached_secrets);
   provider->credentials_ = std::make_unique<RefreshingCredentials>(
-      std::move(source), clock, provider->options_.credential_refresh_window);
+      std::move(source), clock,
+      CredentialRefreshTimes{.advisory = provider->options_.credential_advisory_refresh,
+                             .mandatory = provider->options_.credential_mandatory_refresh});
   SecretsManagerClient::Options client_options;
   client_options.endpoint = endpoint;
   client_options.region = provider->options_.region;

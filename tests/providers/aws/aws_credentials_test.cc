@@ -1,6 +1,7 @@
 // The credential chain: each source (environment, shared files, web identity, container
-// endpoint, IMDSv2 served by tests/servers/aws_server.py), their order, and refresh before
-// expiry with a fake clock. Also endpoint/region resolution and the error mapping.
+// endpoint, IMDSv2 served by tests/servers/aws_server.py) and their order (refresh before
+// expiry: aws_refresh_test.cc; IMDS's fallback: aws_imds_test.cc). Also endpoint/region
+// resolution and the error mapping.
 #include "providers/aws/aws_credentials.h"
 
 #include <gmock/gmock.h>
@@ -208,32 +209,6 @@ TEST(AwsCredentialChain, NothingConfiguredIsUnauthenticated) {
   EXPECT_THAT(chain.Fetch(), HasErrorMessage(ErrorCode::kUnauthenticated, "no AWS credentials"));
 }
 
-TEST(AwsRefreshingCredentials, RefreshesBeforeExpiryAndKeepsValidOnesOnFailure) {
-  locksmith::testing::FakeClock clock;
-  auto source = std::make_unique<CountingSource>();
-  CountingSource* raw = source.get();
-  raw->expiration = clock.WallNow() + 1h;
-  internal::RefreshingCredentials creds(std::move(source), clock, 5min);
-  EXPECT_EQ(creds.Get()->access_key_id, "AK1");
-  clock.Advance(54min);
-  EXPECT_EQ(creds.Get()->access_key_id, "AK1");  // 6 minutes left: still fine
-  clock.Advance(2min);                           // 4 minutes left: refresh early
-  raw->expiration = clock.WallNow() + 1h;
-  EXPECT_EQ(creds.Get()->access_key_id, "AK2");
-
-  clock.Advance(56min);
-  raw->fail_next = true;
-  auto kept = creds.Get();  // refresh fails, the held ones are valid for 4 more minutes
-  ASSERT_THAT(kept, IsOk());
-  EXPECT_EQ(kept->access_key_id, "AK2");
-  clock.Advance(5min);  // now expired: the failure shows
-  EXPECT_THAT(creds.Get(), HasError(ErrorCode::kUnavailable));
-  raw->fail_next = false;
-  creds.Invalidate();
-  EXPECT_THAT(creds.Get(), IsOk());
-  EXPECT_EQ(creds.fetch_count(), 5);
-}
-
 // ------------------------------------------------------------ network sources
 
 class AwsNetworkCredentialsTest : public ::testing::Test {
@@ -394,29 +369,6 @@ TEST_F(AwsChainEndToEndTest, WebIdentity) {
                {"HOME", "/nonexistent"},
                {"AWS_WEB_IDENTITY_TOKEN_FILE", (dir.path() / "jwt").string()},
                {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/app"}});
-}
-
-TEST_F(AwsChainEndToEndTest, ImdsWithRefreshBeforeExpiry) {
-  server_.Control("POST", "/_test/imds", {{"ttl", 900}});
-  auto env = FakeEnv({{"AWS_REGION", "eu-west-1"},
-                      {"AWS_ENDPOINT_URL", server_.url()},
-                      {"HOME", "/nonexistent"},
-                      {"AWS_EC2_METADATA_SERVICE_ENDPOINT", server_.url()}});
-  auto options = AwsOptionsFromEnv(env);
-  ASSERT_THAT(options, IsOk());
-  auto provider = CreateAwsProvider(*options, env, clock_, random_);
-  ASSERT_THAT(provider, IsOk());
-  ASSERT_THAT((*provider)->Put("k", SecretValue("v"), Stage::kCurrent), IsOk());
-  EXPECT_EQ(server_.Stats()["issued"], 1);
-  clock_.Advance(500s);
-  server_.AdvanceClock(500s);
-  ASSERT_THAT((*provider)->Get("k", VersionSelector::Current()), IsOk());
-  EXPECT_EQ(server_.Stats()["issued"], 1);  // 400 s left: kept
-  clock_.Advance(200s);
-  server_.AdvanceClock(200s);
-  ASSERT_THAT((*provider)->Get("k", VersionSelector::Current()), IsOk());
-  EXPECT_EQ(server_.Stats()["issued"], 2);  // 200 s left: refreshed before expiry
-  EXPECT_EQ(server_.Stats()["auth_failures"], 0);
 }
 
 TEST_F(AwsChainEndToEndTest, NoCredentialsAnywhere) {

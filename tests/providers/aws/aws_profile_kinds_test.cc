@@ -216,7 +216,7 @@ TEST_F(AwsProfileKindsTest, StsRefusalIsClearKeepsNothingAndHoldsNoKey) {
   internal::RefreshingCredentials creds(
       internal::MakeDefaultCredentialChain(env, internal::ResolveSharedFiles(env, ""), "eu-west-1",
                                            *http_, *http_, clock_),
-      clock_, 5min);
+      clock_);
   auto denied = creds.Get();
   ASSERT_THAT(denied, HasError(ErrorCode::kPermissionDenied));
   EXPECT_THAT(denied.error().message, HasSubstr("'app'"));
@@ -242,7 +242,7 @@ TEST_F(AwsProfileKindsTest, AssumedCredentialsAreRefreshedBeforeExpiry) {
   internal::RefreshingCredentials creds(
       internal::MakeDefaultCredentialChain(env, internal::ResolveSharedFiles(env, ""), "eu-west-1",
                                            *http_, *http_, clock_),
-      clock_, 5min);
+      clock_);
   auto first = creds.Get();
   ASSERT_THAT(first, IsOk());
   EXPECT_EQ(Calls().size(), 1u);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "locksmith/random.h"
 #include "providers/aws/credentials/container.h"
 #include "providers/aws/credentials/environment.h"
 #include "providers/aws/credentials/imds.h"
@@ -14,12 +15,6 @@
 
 namespace locksmith::internal {
 namespace {
-
-using namespace std::chrono_literals;
-
-// Source credentials are fetched again this long before they expire (botocore's assume-role
-// expiry window).
-constexpr std::chrono::seconds kSourceRefreshWindow = 15min;
 
 std::string Quote(std::string_view text) { return "'" + std::string(text) + "'"; }
 
@@ -60,7 +55,7 @@ class RoleSource : public AwsCredentialSource {
              const AwsCredentialDeps& deps)
       : settings_(std::move(settings)),
         source_name_(std::move(source_name)),
-        source_(std::move(source), deps.clock, kSourceRefreshWindow),
+        source_(std::move(source), deps.clock),  // botocore's 15/10 min
         env_(deps.env),
         region_(deps.region.empty() ? "us-east-1" : deps.region),
         http_(deps.sts),
@@ -225,7 +220,8 @@ class RoleChainBuilder {
       return MakeEnvCredentialSource(deps_.env);
     }
     if (kind == "Ec2InstanceMetadata") {
-      return MakeImdsCredentialSource(deps_.env, deps_.metadata);
+      return MakeImdsCredentialSource(deps_.env, deps_.metadata, files_, &deps_.clock,
+                                      &SystemRandom());
     }
     if (kind == "EcsContainer") {
       return MakeContainerCredentialSource(deps_.env, deps_.metadata);

@@ -1,5 +1,5 @@
 // RefreshingCredentials: what a credential source found, cached and fetched again before
-// temporary credentials expire (time from the injected Clock).
+// temporary credentials expire, with botocore's two refresh times (time from the injected Clock).
 #pragma once
 
 #include <chrono>
@@ -11,23 +11,39 @@
 
 namespace locksmith::internal {
 
-// Caches credentials; Get() fetches again when none are held, when Invalidate() was called, or
-// when they expire within `refresh_window`. If a refresh fails while the held credentials are
-// still valid they are kept (logged at warn). Thread-safe.
+// botocore's RefreshableCredentials: _advisory_refresh_timeout and _mandatory_refresh_timeout.
+struct CredentialRefreshTimes {
+  std::chrono::seconds advisory = std::chrono::minutes(15);
+  std::chrono::seconds mandatory = std::chrono::minutes(10);
+};
+
+// Caches credentials. Get() returns the held ones while they expire more than `advisory` from
+// now (or never). Within `advisory` it tries one refresh per call (a caller that finds another
+// refresh under way uses the held ones without waiting); a failure keeps the held credentials
+// (warned once per set). Within `mandatory`, with none held or after Invalidate(), the refresh
+// must succeed: its error is returned even while the held credentials are still valid, as
+// botocore does. A source's kNotFound becomes kUnauthenticated (credentials missing is not a
+// secret missing), and refreshed credentials that are already expired are an error. Thread-safe.
 class RefreshingCredentials {
  public:
   RefreshingCredentials(AwsCredentialSourcePtr source, Clock& clock,
-                        std::chrono::seconds refresh_window);
+                        CredentialRefreshTimes times = {});
   Result<AwsCredentials> Get();
   void Invalidate();
   int fetch_count() const;
 
  private:
+  enum class Need { kNone, kAdvisory, kMandatory };
+  Need NeedLocked(std::chrono::system_clock::time_point now) const;
+  Result<AwsCredentials> Refresh();
+
   const AwsCredentialSourcePtr source_;
   Clock& clock_;
-  const std::chrono::seconds refresh_window_;
-  mutable std::mutex mu_;
+  const CredentialRefreshTimes times_;
+  std::mutex refresh_mu_;  // one refresh at a time; held across the source's Fetch()
+  mutable std::mutex mu_;  // the fields below; never held across a Fetch()
   std::optional<AwsCredentials> held_;
+  bool warned_ = false;  // an advisory failure was logged for the held credentials
   int fetches_ = 0;
 };
 
