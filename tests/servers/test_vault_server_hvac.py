@@ -229,6 +229,75 @@ class HvacAgainstTestServer(unittest.TestCase):
         self.assertEqual(client.secrets.kv.v2.read_secret_version(path="f")["data"]["data"],
                          {"value": "x"})
 
+    # ---- mounts with more than one segment, and sys/internal/ui/mounts ----
+    def test_multi_segment_kv_mount(self):
+        root = self.root()
+        root.sys.enable_secrets_engine(backend_type="kv", path="team/kv", options={"version": "2"})
+        with self.assertRaises(hvac.exceptions.InvalidRequest) as in_use:
+            root.sys.enable_secrets_engine(backend_type="kv-v2", path="team/kv/inner")
+        self.assertIn("path is already in use at team/kv/", str(in_use.exception))
+        client, _ = self.approle_client("team", "team-writer", """
+path "team/kv/data/app/*" { capabilities = ["create", "read", "update"] }
+path "team/kv/metadata/app/*" { capabilities = ["read", "list"] }
+""")
+        kv = client.secrets.kv.v2
+        kv.create_or_update_secret(path="app/db", secret={"value": "one"}, mount_point="team/kv")
+        kv.create_or_update_secret(path="app/db", secret={"value": "two"}, mount_point="team/kv")
+        read = kv.read_secret_version(path="app/db", mount_point="team/kv")
+        self.assertEqual(read["data"]["data"], {"value": "two"})
+        self.assertEqual(kv.read_secret_metadata(path="app/db", mount_point="team/kv")
+                         ["data"]["current_version"], 2)
+        self.assertEqual(kv.list_secrets(path="app", mount_point="team/kv")["data"]["keys"],
+                         ["db"])
+        # The first segment is no mount: what a client taking "team" as the mount sees.
+        with self.assertRaises(hvac.exceptions.Forbidden):
+            kv.read_secret_version(path="kv/app/db", mount_point="team")
+
+        answer = client.adapter.get("/v1/sys/internal/ui/mounts/team/kv/app/db")
+        self.assertEqual(answer["data"]["path"], "team/kv/")
+        self.assertEqual(answer["data"]["type"], "kv")
+        self.assertEqual(answer["data"]["options"], {"version": "2"})
+        for key in ("accessor", "config", "description", "local", "seal_wrap", "uuid"):
+            self.assertIn(key, answer["data"])
+        self.assertEqual(root.adapter.get("/v1/sys/internal/ui/mounts/secret")["data"]["path"],
+                         "secret/")
+
+    def test_ui_mounts_denied_for_no_mount_and_for_no_access(self):
+        root = self.root()
+        # A path under no mount: 403, the same error as for a token without access.
+        with self.assertRaises(hvac.exceptions.Forbidden) as unmounted:
+            root.adapter.get("/v1/sys/internal/ui/mounts/nowhere/app")
+        self.assertIn("preflight capability check returned 403", str(unmounted.exception))
+        self.assertIn('"nowhere/app/"', str(unmounted.exception))
+        # Segment wildcards ("+") grant the reads but are not seen by the mount-access walk.
+        root.sys.enable_secrets_engine(backend_type="kv-v2", path="plus/kv")
+        root.secrets.kv.v2.create_or_update_secret(path="app/x", secret={"value": "p"},
+                                                   mount_point="plus/kv")
+        client, _ = self.approle_client("plus", "plus-reader", """
+path "plus/kv/data/+/x" { capabilities = ["read"] }
+""")
+        self.assertEqual(client.secrets.kv.v2.read_secret_version(
+            path="app/x", mount_point="plus/kv")["data"]["data"], {"value": "p"})
+        with self.assertRaises(hvac.exceptions.Forbidden):
+            client.adapter.get("/v1/sys/internal/ui/mounts/plus/kv/app/x")
+        # A glob rule inside the mount is enough.
+        glob, _ = self.approle_client("glob", "glob-reader", """
+path "plus/kv/data/app/*" { capabilities = ["read"] }
+""")
+        self.assertEqual(glob.adapter.get("/v1/sys/internal/ui/mounts/plus/kv/app/x")
+                         ["data"]["path"], "plus/kv/")
+
+    def test_ui_mounts_reports_kv_v1_and_other_types(self):
+        root = self.root()
+        root.sys.enable_secrets_engine(backend_type="kv", path="legacy/kv",
+                                       options={"version": "1"})
+        root.sys.enable_secrets_engine(backend_type="pki", path="team/pki")
+        v1 = root.adapter.get("/v1/sys/internal/ui/mounts/legacy/kv/app")["data"]
+        self.assertEqual((v1["path"], v1["type"], v1["options"]),
+                         ("legacy/kv/", "kv", {"version": "1"}))
+        pki = root.adapter.get("/v1/sys/internal/ui/mounts/team/pki/issue")["data"]
+        self.assertEqual((pki["path"], pki["type"]), ("team/pki/", "pki"))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -14,20 +14,27 @@ and error bodies of api-docs/secret/kv/kv-v2, auth/approle and auth/token) for:
   Tokens     auth/token/lookup-self, renew-self (TTL and max TTL), revoke-self, create
   ACL        sys/policy/<name> and sys/policies/acl/<name> (HCL path blocks with capabilities)
   Namespaces sys/namespaces/<name>, the X-Vault-Namespace header
+  Mounts     POST sys/mounts/<path> (type "kv" with options.version "2", or "kv-v2": a KV v2
+             store; any other type or KV v1 is recorded, answers 404 under it), paths of any
+             number of segments routed by the longest matching mount, as Vault's router does;
+             GET sys/internal/ui/mounts/<path> as logical_system.go pathInternalUIMountRead
+             (see ui_mount_read)
 
 Time comes from the server's own clock, which only moves when told to (POST /_test/clock/advance
 {"seconds": N}), so token expiry is tested without sleeping.
 
 Test controls (no token needed, never under /v1):
   POST /_test/clock/advance {"seconds": N}
-  POST /_test/fault {"mode": "none|sealed|429|500|502|412|slow|drop|malformed|echo|deep|huge",
+  POST /_test/fault {"mode": "none|sealed|429|500|502|412|slow|drop|malformed|echo|deep|huge|
+                              answer",
                      "count": N (optional: fault only the next N requests), "path": "prefix",
                      "method": "GET" (optional: only requests with this method)}
        (a "slow" request hangs until the fault is cleared or "delay" seconds pass; "echo" answers
        "status" (400) with errors quoting the request's body raw, JSON-encoded and base64, and its
        X-Vault-Token: a careless proxy or mock; "deep" answers a valid KV read whose data nests
        "depth" (1,000,000) arrays; "huge" streams a valid KV read of "bytes" (64 MiB) without
-       Content-Length until the client hangs up)
+       Content-Length until the client hangs up; "answer" sends "body" (JSON) with "status" (200):
+       a proxy or a server that answers something else)
   GET  /_test/stats   counters: requests, logins, renewals, lookups, connections, data_reads
                       (KV v2 data GETs), metadata_reads
   POST /_test/revoke {"token": "..."}  revokes a token (as an operator would)
@@ -138,7 +145,8 @@ def permission_denied():
 class Namespace:
     def __init__(self, path):
         self.path = path
-        self.kv = {"secret": {}}  # mount -> path -> secret record
+        self.kv = {"secret": {}}  # KV v2 mount (no slashes at the ends) -> path -> secret record
+        self.mounts = {"secret": kv2_mount_entry()}  # every mount -> its sys/mounts entry
         self.policies = {}  # name -> [(pattern, set(capabilities))]
         self.policy_text = {}
         self.roles = {}  # role name -> role record
@@ -216,6 +224,72 @@ def capabilities_for(ns, policies, path):
                 elif key == best[0]:
                     best[1].update(caps)
     return best[1] if best else set()
+
+
+# ---- mounts ----
+# Vault's mount table: a mount's path may have any number of segments ("team/kv"); a request
+# goes to the longest mount that prefixes it (router.go MatchingMount).
+
+def mount_entry(mount_type, options, description=""):
+    """An entry as logical_system.go mountInfo() describes it."""
+    prefix = "kv" if mount_type == "kv" else mount_type
+    return {"type": mount_type, "description": description,
+            "accessor": "%s_%s" % (prefix, secrets.token_hex(4)), "local": False,
+            "seal_wrap": False, "external_entropy_access": False, "options": options,
+            "uuid": str(uuid.uuid4()), "plugin_version": "",
+            "running_plugin_version": "v0.0.0+builtin" if mount_type == "kv" else "",
+            "running_sha256": "",
+            "config": {"default_lease_ttl": 0, "max_lease_ttl": 0, "force_no_cache": False}}
+
+
+def kv2_mount_entry():
+    return mount_entry("kv", {"version": "2"}, "key/value secret storage")
+
+
+def matching_mount(ns, path):
+    """The longest mount (no slashes at the ends) prefixing `path`, or None."""
+    best = None
+    for mount in ns.mounts:
+        if (path + "/").startswith(mount + "/") and (best is None or len(mount) > len(best)):
+            best = mount
+    return best
+
+
+def enable_mount(ns, path, body):
+    """POST sys/mounts/<path>: "kv-v2" is type "kv" with options.version "2" (as Vault stores
+    it); only a KV v2 mount gets a store here."""
+    mount_type = body.get("type")
+    if not mount_type:
+        raise VaultError(400, ["backend type must be specified as a string"])
+    options = body.get("options") or None
+    if mount_type == "kv-v2":
+        mount_type, options = "kv", dict(options or {}, version="2")
+    if not path:
+        raise VaultError(400, ["missing mount path"])
+    for existing in ns.mounts:
+        if (path + "/").startswith(existing + "/") or (existing + "/").startswith(path + "/"):
+            raise VaultError(400, ["path is already in use at %s/" % existing])
+    ns.mounts[path] = mount_entry(mount_type, options, str(body.get("description", "")))
+    if mount_type == "kv" and (options or {}).get("version") == "2":
+        ns.kv[path] = {}
+    return 204, None
+
+
+def has_mount_access(ns, policies, mount):
+    """logical_system.go hasMountAccess: the token has a capability on the mount's own path, or
+    on some path inside it through an exact or glob rule. Rules with "+" (segment wildcards)
+    live in another table that this walk does not visit."""
+    caps = capabilities_for(ns, policies, mount + "/")
+    if "root" in caps or (caps and "deny" not in caps):
+        return True
+    granting = {"create", "read", "update", "delete", "list", "sudo"}
+    for name in policies:
+        for pattern, rule_caps in ns.policies.get(name, []):
+            if "+" in pattern or not pattern.rstrip("*").startswith(mount + "/"):
+                continue
+            if "deny" not in rule_caps and rule_caps & granting:
+                return True
+    return False
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -337,6 +411,8 @@ class Handler(BaseHTTPRequestHandler):
             quoted.append("token %s" % self.headers.get("X-Vault-Token", ""))
             self.send_json(int(fault.get("status", 400)),
                            {"errors": ["1 error occurred:\n\t* " + "; ".join(quoted) + "\n\n"]})
+        elif mode == "answer":
+            self.send_json(int(fault.get("status", 200)), fault.get("body"))
         elif mode == "malformed":
             data = b'{"data": {"data": {"value": '
             self.send_response(200)
@@ -397,7 +473,7 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_test/fault" and method == "POST":
                 mode = body.get("mode", "none")
                 state.fault = {"mode": mode}
-                for key in ("count", "path", "delay", "method", "status"):
+                for key in ("count", "path", "delay", "method", "status", "body"):
                     if key in body:
                         state.fault[key] = body[key]
                 if mode == "none":
@@ -460,6 +536,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.approle_login(ns, body)
             if path.startswith("auth/token/"):
                 return self.token_endpoint(ns, method, path[len("auth/token/"):], body)
+            if path.startswith("sys/internal/ui/mounts/") and method == "GET":
+                return self.ui_mount_read(ns, path[len("sys/internal/ui/mounts/"):])
             token = self.token(ns)
             if path.startswith("auth/approle/role/"):
                 return self.approle_admin(ns, token, method, path, body)
@@ -467,9 +545,14 @@ class Handler(BaseHTTPRequestHandler):
                 return self.sys_endpoint(ns, token, method, path[4:], body)
             if path.startswith("sys/auth/"):
                 return 204, None
-            mount, _, rest = path.partition("/")
+            mount = matching_mount(ns, path)
             if mount in ns.kv:
-                return self.kv(ns, token, mount, method, rest, query, body)
+                return self.kv(ns, token, mount, method, path[len(mount) + 1:], query, body)
+            if mount is not None:
+                raise VaultError(404, [])  # a mount of another kind: not modelled
+            caps = capabilities_for(ns, token["policies"], path)
+            if "root" not in caps and (not caps or "deny" in caps):
+                raise permission_denied()  # the ACL check comes before routing
         raise VaultError(404, ["no handler for route \"%s\". route entry not found." % path])
 
     def approle_login(self, ns, body):
@@ -600,9 +683,29 @@ class Handler(BaseHTTPRequestHandler):
             return 204, None  # approle is always enabled
         if op.startswith("mounts/") and method in ("POST", "PUT"):
             self.require(ns, token, "sys/" + op, "update")
-            ns.kv.setdefault(op[len("mounts/"):].strip("/"), {})
-            return 204, None
+            return enable_mount(ns, op[len("mounts/"):].strip("/"), body)
         raise VaultError(404, ["unsupported path"])
+
+    def ui_mount_read(self, ns, path):
+        """GET sys/internal/ui/mounts/<path> (pathInternalUIMountRead): an unauthenticated route
+        whose handler still reads the token's ACL. Answers the mount holding <path> (data.path
+        with a trailing slash); 403 with the same "preflight" error both for a path under no
+        mount (so mounts cannot be probed) and for a token without access to the mount."""
+        if not path.strip("/"):
+            raise VaultError(400, ["path not set"])
+        path = path.lstrip("/")
+        path = path if path.endswith("/") else path + "/"
+        denied = VaultError(403, ["preflight capability check returned 403, please ensure "
+                                  "client's policies grant access to path \"%s\"" % path])
+        mount = matching_mount(ns, path.rstrip("/"))
+        if mount is None:
+            raise denied
+        token = self.token(ns)
+        if not has_mount_access(ns, token["policies"], mount):
+            raise denied
+        data = dict(ns.mounts[mount])
+        data["path"] = mount + "/"
+        return 200, self.envelope(data=data)
 
     # ---- KV v2 ----
     def kv(self, ns, token, mount, method, rest, query, body):

@@ -48,22 +48,6 @@ struct VaultProvider::Versions {
 
 namespace {
 
-std::string EncodePath(std::string_view path) {
-  std::string out;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    auto slash = path.find('/', start);
-    auto end = slash == std::string_view::npos ? path.size() : slash;
-    out += UrlEncode(path.substr(start, end - start));
-    if (slash == std::string_view::npos) {
-      break;
-    }
-    out += '/';
-    start = slash + 1;
-  }
-  return out;
-}
-
 std::string Quoted(std::string_view name) { return "'" + std::string(name) + "'"; }
 
 Result<std::int64_t> ParseVersionId(std::string_view id) {
@@ -113,6 +97,18 @@ bool IsLive(const nlohmann::json& meta, std::chrono::system_clock::time_point no
   return deletion.has_value() && now < *deletion;
 }
 
+// Whether a 404's "errors" say the path reaches no mounted engine (Vault's router), as opposed to
+// the empty errors of a KV read of a missing secret.
+bool MentionsNoHandler(const nlohmann::json& json) {
+  if (!json.is_object() || !json.contains("errors") || !json["errors"].is_array()) {
+    return false;
+  }
+  return std::any_of(json["errors"].begin(), json["errors"].end(), [](const nlohmann::json& e) {
+    return e.is_string() &&
+           e.get_ref<const std::string&>().find("no handler for route") != std::string::npos;
+  });
+}
+
 // Up to this many older versions are tried when looking for a live one below a deleted one.
 constexpr int kMaxVersionWalk = 10;
 
@@ -140,30 +136,6 @@ void ScrubReadErrors(std::string_view method, VaultReply& reply,
 }
 
 }  // namespace
-
-Result<VaultMountPath> ParseVaultMountPath(std::string_view mount_path) {
-  while (!mount_path.empty() && mount_path.front() == '/') {
-    mount_path.remove_prefix(1);
-  }
-  while (!mount_path.empty() && mount_path.back() == '/') {
-    mount_path.remove_suffix(1);
-  }
-  if (mount_path.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "VAULT_MOUNT_PATH is empty");
-  }
-  if (mount_path.find("//") != std::string_view::npos ||
-      mount_path.find("..") != std::string_view::npos) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "VAULT_MOUNT_PATH '" + std::string(mount_path) + "' is malformed");
-  }
-  auto slash = mount_path.find('/');
-  VaultMountPath out;
-  out.mount = std::string(mount_path.substr(0, slash));
-  if (slash != std::string_view::npos) {
-    out.prefix = std::string(mount_path.substr(slash + 1));
-  }
-  return out;
-}
 
 VaultProvider::VaultProvider(VaultOptions options, VaultMountPath mount, HttpClientPtr http,
                              Clock& clock)
@@ -215,8 +187,16 @@ Result<StatusDetailList> VaultProvider::StatusDetails() {
   if (!options_.namespace_.empty()) {
     details.emplace_back("vault namespace", options_.namespace_);
   }
-  details.emplace_back("vault mount",
-                       mount_.prefix.empty() ? mount_.mount : mount_.mount + "/" + mount_.prefix);
+  details.emplace_back("vault mount", mount_.configured());
+  auto resolved = Mount();
+  if (!resolved.ok()) {
+    details.emplace_back("vault kv mount", "unresolved: " + resolved.error().message);
+  } else {
+    details.emplace_back("vault kv mount",
+                         (*resolved)->mount + (mount_.assumed() ? " (assumed: the lookup "
+                                                                  "was denied)"
+                                                                : ""));
+  }
   details.emplace_back("vault auth", options_.role_id.empty() ? "token" : "approle");
   details.emplace_back("token ttl", info.ttl.count() == 0 && info.expire_time.empty()
                                         ? "never expires"
@@ -259,16 +239,40 @@ Result<VaultReply> VaultProvider::Call(std::string_view method, const std::strin
   if (reply.ok()) {
     const std::string_view tokens[] = {token.value.RevealUnsafe()};
     ScrubReadErrors(method, *reply, tokens);
+    if (reply->status == 404 && MentionsNoHandler(reply->json)) {
+      const VaultMountPath* mount = mount_.resolved();
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "VAULT_MOUNT_PATH '" + mount_.configured() +
+                           "': no secrets engine is mounted at '" +
+                           (mount != nullptr ? mount->mount : mount_.configured()) +
+                           "' (Vault: no handler for route; see vault secrets list)");
+    }
   }
   return reply;
 }
 
+Result<const VaultMountPath*> VaultProvider::Mount() {
+  return mount_.Resolve([this](const std::string& path) { return Call("GET", path); });
+}
+
+const VaultMountPath& VaultProvider::ResolvedMount() const { return *mount_.resolved(); }
+
+Error VaultProvider::ExplainDenial(Error error) const {
+  if (error.code == ErrorCode::kPermissionDenied && mount_.assumed()) {
+    error.message += " (VAULT_MOUNT_PATH '" + mount_.configured() +
+                     "': its KV mount could not be looked up, sys/internal/ui/mounts answered "
+                     "403; assumed '" +
+                     ResolvedMount().mount + "', which is wrong if the mount has more segments)";
+  }
+  return error;
+}
+
 std::string VaultProvider::DataPath(std::string_view secret_path) const {
-  return mount_.mount + "/data/" + EncodePath(secret_path);
+  return ResolvedMount().mount + "/data/" + EncodeVaultPath(secret_path);
 }
 
 std::string VaultProvider::MetadataPath(std::string_view secret_path) const {
-  return mount_.mount + "/metadata/" + EncodePath(secret_path);
+  return ResolvedMount().mount + "/metadata/" + EncodeVaultPath(secret_path);
 }
 
 Result<VaultProvider::Read> VaultProvider::ReadVersion(std::string_view name,
@@ -442,7 +446,12 @@ Result<Secret> VaultProvider::MakeSecret(std::string_view name, Read& read, Stag
 
 Result<Secret> VaultProvider::Get(std::string_view name, const VersionSelector& selector) {
   LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name));
-  std::string path = JoinSecretPath(mount_.prefix, name);
+  LOCKSMITH_RETURN_IF_ERROR(Mount());
+  return Explained(GetFromMount(name, selector));
+}
+
+Result<Secret> VaultProvider::GetFromMount(std::string_view name, const VersionSelector& selector) {
+  std::string path = JoinSecretPath(ResolvedMount().prefix, name);
   if (!selector.version_id.empty()) {
     LOCKSMITH_ASSIGN_OR_RETURN(std::int64_t n, ParseVersionId(selector.version_id));
     LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersion(name, path, n));
@@ -516,7 +525,12 @@ Result<Secret> VaultProvider::Get(std::string_view name, const VersionSelector& 
 
 Result<SecretDescription> VaultProvider::Describe(std::string_view name) {
   LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name));
-  std::string path = JoinSecretPath(mount_.prefix, name);
+  LOCKSMITH_RETURN_IF_ERROR(Mount());
+  return Explained(DescribeFromMount(name));
+}
+
+Result<SecretDescription> VaultProvider::DescribeFromMount(std::string_view name) {
+  std::string path = JoinSecretPath(ResolvedMount().prefix, name);
   SecretDescription out;
   out.name = std::string(name);
   LOCKSMITH_ASSIGN_OR_RETURN(auto versions, ReadMetadata(name, path));
@@ -556,8 +570,8 @@ Result<void> VaultProvider::ListInto(const std::string& folder, std::string_view
   if (depth > 16) {
     return OkResult();
   }
-  std::string path = JoinSecretPath(mount_.prefix, folder);
-  std::string url = mount_.mount + "/metadata/" + EncodePath(path);
+  std::string path = JoinSecretPath(ResolvedMount().prefix, folder);
+  std::string url = ResolvedMount().mount + "/metadata/" + EncodeVaultPath(path);
   if (!url.ends_with('/')) {
     url += '/';
   }
@@ -589,8 +603,9 @@ Result<void> VaultProvider::ListInto(const std::string& folder, std::string_view
 }
 
 Result<std::vector<std::string>> VaultProvider::List(std::string_view prefix) {
+  LOCKSMITH_RETURN_IF_ERROR(Mount());
   std::vector<std::string> out;
-  LOCKSMITH_RETURN_IF_ERROR(ListInto("", prefix, out, 0));
+  LOCKSMITH_RETURN_IF_ERROR(Explained(ListInto("", prefix, out, 0)));
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -611,7 +626,12 @@ Result<VersionInfo> VaultProvider::Put(std::string_view name, const SecretValue&
                      "the value is not valid UTF-8; Vault stores text (base64-encode binary "
                      "values)");
   }
-  std::string path = JoinSecretPath(mount_.prefix, name);
+  LOCKSMITH_RETURN_IF_ERROR(Mount());
+  return Explained(PutToMount(name, value));
+}
+
+Result<VersionInfo> VaultProvider::PutToMount(std::string_view name, const SecretValue& value) {
+  std::string path = JoinSecretPath(ResolvedMount().prefix, name);
   const std::string& field = options_.default_field;
 
   // Check-and-set against the version seen, so two writers cannot overwrite each other; other
@@ -652,8 +672,14 @@ Result<VersionInfo> VaultProvider::Put(std::string_view name, const SecretValue&
 
 Result<void> VaultProvider::PromoteToCurrent(std::string_view name, std::string_view version_id) {
   LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name));
+  LOCKSMITH_RETURN_IF_ERROR(ParseVersionId(version_id));
+  LOCKSMITH_RETURN_IF_ERROR(Mount());
+  return Explained(PromoteInMount(name, version_id));
+}
+
+Result<void> VaultProvider::PromoteInMount(std::string_view name, std::string_view version_id) {
   LOCKSMITH_ASSIGN_OR_RETURN(std::int64_t n, ParseVersionId(version_id));
-  std::string path = JoinSecretPath(mount_.prefix, name);
+  std::string path = JoinSecretPath(ResolvedMount().prefix, name);
   LOCKSMITH_ASSIGN_OR_RETURN(Read latest, ReadVersion(name, path, 0));
   if (latest.live && latest.version == n) {
     return OkResult();

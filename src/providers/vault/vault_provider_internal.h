@@ -11,16 +11,10 @@
 #include "locksmith/vault_provider.h"
 #include "providers/vault/vault_api.h"
 #include "providers/vault/vault_auth.h"
+#include "providers/vault/vault_mount.h"
 #include "transport/http_client.h"
 
 namespace locksmith::internal {
-
-// "secret/agentauri-backend/production" -> {"secret", "agentauri-backend/production"}.
-struct VaultMountPath {
-  std::string mount;
-  std::string prefix;
-};
-Result<VaultMountPath> ParseVaultMountPath(std::string_view mount_path);
 
 class VaultProvider : public Provider {
  public:
@@ -38,8 +32,8 @@ class VaultProvider : public Provider {
   Result<VersionInfo> Put(std::string_view name, const SecretValue& value, Stage stage) override;
   Result<void> PromoteToCurrent(std::string_view name, std::string_view version_id) override;
 
-  // Address, namespace, mount, auth method and lookup-self's facts (TTL left, renewable,
-  // policies, expiry); never the token.
+  // Address, namespace, mount (as configured and as resolved), auth method and lookup-self's
+  // facts (TTL left, renewable, policies, expiry); never the token.
   Result<StatusDetailList> StatusDetails() override;
 
   // lookup-self, for `locksmith status`.
@@ -56,8 +50,26 @@ class VaultProvider : public Provider {
 
   VaultProvider(VaultOptions options, VaultMountPath mount, HttpClientPtr http, Clock& clock);
 
-  // A call with the current token; after a 403 it lets VaultAuth recover once and retries.
+  // A call with the current token; after a 403 it lets VaultAuth recover once and retries. A 404
+  // "no handler for route" (no engine mounted there) is a configuration error.
   Result<VaultReply> Call(std::string_view method, const std::string& path, std::string body = {});
+  // The KV mount and prefix (vault_mount.h), looked up on first use. Every public operation starts
+  // here, so DataPath and the others below can take the mount as resolved.
+  Result<const VaultMountPath*> Mount();
+  // A 403 met after the mount was assumed (the lookup was denied) says so.
+  Error ExplainDenial(Error error) const;
+  template <typename T>
+  Result<T> Explained(Result<T> result) const {
+    if (!result.ok()) {
+      return ExplainDenial(std::move(result).error());
+    }
+    return result;
+  }
+  const VaultMountPath& ResolvedMount() const;
+  Result<Secret> GetFromMount(std::string_view name, const VersionSelector& selector);
+  Result<SecretDescription> DescribeFromMount(std::string_view name);
+  Result<VersionInfo> PutToMount(std::string_view name, const SecretValue& value);
+  Result<void> PromoteInMount(std::string_view name, std::string_view version_id);
   std::string DataPath(std::string_view secret_path) const;
   std::string MetadataPath(std::string_view secret_path) const;
   // version 0: the latest. kNotFound when absent; a deleted/destroyed version is a Read with
@@ -81,7 +93,7 @@ class VaultProvider : public Provider {
                         std::vector<std::string>& out, int depth);
 
   const VaultOptions options_;
-  const VaultMountPath mount_;
+  VaultMountResolver mount_;
   const HttpClientPtr http_;
   std::unique_ptr<VaultApi> api_;
   std::unique_ptr<VaultAuth> auth_;
