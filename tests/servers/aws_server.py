@@ -426,6 +426,10 @@ class SecretsManager:
         if not isinstance(labels, list) or not all(
                 isinstance(l, str) and LABEL_RE.match(l) for l in labels) or len(labels) > 20:
             raise invalid_param("Invalid VersionStages.")
+        if not secret["versions"]:
+            # "If this operation creates the first version for the secret, then Secrets Manager
+            # automatically attaches the staging label AWSCURRENT to it." (PutSecretValue docs)
+            labels = list(labels) + ([] if "AWSCURRENT" in labels else ["AWSCURRENT"])
         vid = self.new_version(secret, self.token(req), value, labels)
         return {"ARN": secret["arn"], "Name": secret["name"], "VersionId": vid,
                 "VersionStages": sorted(secret["versions"][vid]["stages"])}

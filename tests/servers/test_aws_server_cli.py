@@ -5,7 +5,8 @@ list-secrets (with a name filter and pagination), update-secret-version-stage,
 batch-get-secret-value (Debian's awscli 2.9 predates it: AWS_DATA_PATH points it at the current
 botocore model copied into tests/data/botocore), and a request signed with the wrong key is
 refused (InvalidSignatureException), as is an unknown key; with the server's region set, a
-request signed for another region is refused.
+request signed for another region is refused; a secret's first version put as AWSPENDING also
+becomes AWSCURRENT.
 """
 import json
 import os
@@ -172,6 +173,22 @@ class AwsCliTest(unittest.TestCase):
                           "Key=name,Values=batchf/", current_model=True, check=False)
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("InvalidParameterException", result.stderr)
+
+    def test_first_version_put_as_pending_is_also_current(self):
+        # PutSecretValue docs: "If this operation creates the first version for the secret, then
+        # Secrets Manager automatically attaches the staging label AWSCURRENT to it."
+        self.aws("create-secret", "--name", "first-pending")
+        first = self.aws("put-secret-value", "--secret-id", "first-pending", "--secret-string",
+                         "p1", "--version-stages", "AWSPENDING")
+        self.assertEqual(sorted(first["VersionStages"]), ["AWSCURRENT", "AWSPENDING"])
+        got = self.aws("get-secret-value", "--secret-id", "first-pending")
+        self.assertEqual(got["SecretString"], "p1")
+        # Only the first version: a second pending one stays pending only.
+        second = self.aws("put-secret-value", "--secret-id", "first-pending", "--secret-string",
+                          "p2", "--version-stages", "AWSPENDING")
+        self.assertEqual(second["VersionStages"], ["AWSPENDING"])
+        got = self.aws("get-secret-value", "--secret-id", "first-pending")
+        self.assertEqual(got["SecretString"], "p1")
 
     def test_region_in_the_credential_scope(self):
         self.aws("create-secret", "--name", "regional", "--secret-string", "r")

@@ -345,32 +345,31 @@ Result<VersionInfo> AwsProviderImpl::Put(std::string_view name, const SecretValu
   value_fields(body);
   auto reply = client_->Call("PutSecretValue", dump(body), what, values);
   if (!reply.ok() && reply.error().code == ErrorCode::kNotFound) {
-    // A new secret: CreateSecret makes its first version AWSCURRENT. A secret whose first
-    // version is to be pending is created empty, then given the pending version.
-    json create = {{"Name", SecretId(name)}, {"ClientRequestToken", token}};
-    if (stage == Stage::kCurrent) {
-      value_fields(create);
+    if (stage != Stage::kCurrent) {
+      // AWS makes a secret's first version AWSCURRENT whatever the labels asked for
+      // (CreateSecret, and PutSecretValue on a secret without versions): a value meant to be
+      // pending would be served as current. Nothing is created.
+      return MakeError(ErrorCode::kNotFound,
+                       "secret " + Quoted(name) +
+                           " does not exist, and AWS makes a new secret's first version current "
+                           "(AWSCURRENT): put it as current, not as pending");
     }
+    json create = {{"Name", SecretId(name)}, {"ClientRequestToken", token}};
+    value_fields(create);
     LOCKSMITH_ASSIGN_OR_RETURN(AwsReply created,
                                client_->Call("CreateSecret", dump(create), what, values));
-    if (stage == Stage::kCurrent) {
-      VersionInfo info;
-      info.version_id = StringField(created.json, "VersionId");
-      info.stages = {Stage::kCurrent};
-      info.created = clock_->WallNow();
-      return info;
-    }
-    body = {{"SecretId", SecretId(name)},
-            {"ClientRequestToken", token},
-            {"VersionStages", json::array({std::string(AwsStageLabel(stage))})}};
-    value_fields(body);
-    reply = client_->Call("PutSecretValue", dump(body), what, values);
+    VersionInfo info;
+    info.version_id = StringField(created.json, "VersionId");
+    info.stages = {Stage::kCurrent};
+    info.created = clock_->WallNow();
+    return info;
   }
   if (!reply.ok()) {
     return std::move(reply).error();
   }
   VersionInfo info;
   info.version_id = StringField(reply->json, "VersionId");
+  // As AWS reports them: a pending put that was the secret's first version is current too.
   info.stages = StagesFrom(reply->json.value("VersionStages", json::array()));
   info.created = clock_->WallNow();
   return info;
