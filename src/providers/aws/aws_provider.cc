@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "core/crypto.h"
 #include "core/json_bounded.h"
@@ -90,12 +91,14 @@ std::string Quoted(std::string_view name) { return "'" + std::string(name) + "'"
 }  // namespace
 
 AwsCredentialSourcePtr MakeDefaultCredentialChain(const EnvLookup& env, const AwsSharedFiles& files,
-                                                  const std::string& region, HttpClient& metadata,
-                                                  HttpClient& sts, Clock& clock) {
+                                                  const std::string& region,
+                                                  AwsEndpointFlags endpoint_flags,
+                                                  HttpClient& metadata, HttpClient& sts,
+                                                  Clock& clock) {
   std::vector<AwsCredentialSourcePtr> sources;
   sources.push_back(MakeEnvCredentialSource(env));
   sources.push_back(MakeProfileCredentialSource(files));
-  sources.push_back(MakeWebIdentityCredentialSource(env, region, sts, clock));
+  sources.push_back(MakeWebIdentityCredentialSource(env, region, endpoint_flags, sts, clock));
   sources.push_back(MakeContainerCredentialSource(env, metadata));
   sources.push_back(MakeImdsCredentialSource(env, metadata));
   return std::make_unique<AwsCredentialChain>(std::move(sources));
@@ -106,9 +109,9 @@ Result<std::unique_ptr<AwsProviderImpl>> AwsProviderImpl::Create(AwsOptions opti
                                                                  HttpClientPtr metadata_http,
                                                                  AwsCredentialSourcePtr source,
                                                                  Clock& clock, Random& random) {
-  LOCKSMITH_ASSIGN_OR_RETURN(
-      std::string endpoint,
-      ResolveSecretsManagerEndpoint(options.endpoint_url, options.region, options.use_fips));
+  LOCKSMITH_ASSIGN_OR_RETURN(std::string endpoint, ResolveSecretsManagerEndpoint(
+                                                       options.endpoint_url, options.region,
+                                                       {options.use_fips, options.use_dualstack}));
   if (options.region.empty()) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a profile region)");
@@ -522,12 +525,10 @@ Result<AwsOptions> AwsOptionsFromEnv(const EnvLookup& env) {
   if (options.endpoint_url.empty()) {
     options.endpoint_url = get("AWS_ENDPOINT_URL");
   }
-  const std::string fips = internal::ToLower(get("AWS_USE_FIPS_ENDPOINT"));
-  if (fips == "true") {
-    options.use_fips = true;
-  } else if (!fips.empty() && fips != "false") {
-    return MakeError(ErrorCode::kInvalidArgument, "AWS_USE_FIPS_ENDPOINT must be true or false");
-  }
+  LOCKSMITH_RETURN_IF_ERROR(internal::ParseEndpointFlag(get("AWS_USE_FIPS_ENDPOINT"),
+                                                        "AWS_USE_FIPS_ENDPOINT", options.use_fips));
+  LOCKSMITH_RETURN_IF_ERROR(internal::ParseEndpointFlag(
+      get("AWS_USE_DUALSTACK_ENDPOINT"), "AWS_USE_DUALSTACK_ENDPOINT", options.use_dualstack));
   options.prefix = get("AWS_SECRETS_PREFIX");
   return options;
 }
@@ -538,6 +539,20 @@ Result<std::unique_ptr<AwsSecretsManagerProvider>> CreateAwsProvider(AwsOptions 
   internal::AwsSharedFiles files = internal::ResolveSharedFiles(env, options.profile);
   if (options.region.empty()) {
     options.region = internal::ProfileValue(files, "region").value_or("");
+  }
+  // The profile's settings count where no variable gave one (the variable wins, as in botocore).
+  for (auto [variable, key, flag] :
+       {std::tuple{"AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint", &options.use_fips},
+        std::tuple{"AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint",
+                   &options.use_dualstack}}) {
+    auto in_profile = internal::ProfileValue(files, key);
+    if (!env(variable).value_or("").empty() || !in_profile) {
+      continue;
+    }
+    bool from_profile = false;
+    LOCKSMITH_RETURN_IF_ERROR(internal::ParseEndpointFlag(
+        *in_profile, std::string(key) + " of AWS profile '" + files.profile + "'", from_profile));
+    *flag = *flag || from_profile;
   }
   internal::CurlHttpClientOptions http_options;
   http_options.connect_timeout = options.connect_timeout;
@@ -552,8 +567,9 @@ Result<std::unique_ptr<AwsSecretsManagerProvider>> CreateAwsProvider(AwsOptions 
   metadata_options.allow_plain_http_non_loopback = true;
   LOCKSMITH_ASSIGN_OR_RETURN(internal::HttpClientPtr metadata,
                              internal::CreateCurlHttpClient(metadata_options));
-  auto chain =
-      internal::MakeDefaultCredentialChain(env, files, options.region, *metadata, *http, clock);
+  auto chain = internal::MakeDefaultCredentialChain(env, files, options.region,
+                                                    {options.use_fips, options.use_dualstack},
+                                                    *metadata, *http, clock);
   LOCKSMITH_ASSIGN_OR_RETURN(
       auto provider,
       internal::AwsProviderImpl::Create(std::move(options), std::move(http), std::move(metadata),

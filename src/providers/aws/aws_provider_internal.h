@@ -13,16 +13,19 @@
 #include "locksmith/aws_provider.h"
 #include "providers/aws/aws_client.h"
 #include "providers/aws/aws_credentials.h"
+#include "providers/aws/endpoints.h"
 #include "transport/http_client.h"
 
 namespace locksmith::internal {
 
 // The SDK default chain: environment, shared files, web identity, container, IMDS. `metadata`
 // is the client for the container endpoint and IMDS (plain http to link-local addresses), `sts`
-// the one for STS; both must outlive the chain.
+// the one for STS; both must outlive the chain. STS is reached in `region` with `endpoint_flags`.
 AwsCredentialSourcePtr MakeDefaultCredentialChain(const EnvLookup& env, const AwsSharedFiles& files,
-                                                  const std::string& region, HttpClient& metadata,
-                                                  HttpClient& sts, Clock& clock);
+                                                  const std::string& region,
+                                                  AwsEndpointFlags endpoint_flags,
+                                                  HttpClient& metadata, HttpClient& sts,
+                                                  Clock& clock);
 
 class AwsProviderImpl : public AwsSecretsManagerProvider {
  public:

@@ -23,8 +23,13 @@ std::string XmlElement(std::string_view xml, std::string_view name) {
 
 class WebIdentitySource : public AwsCredentialSource {
  public:
-  WebIdentitySource(EnvLookup env, std::string region, HttpClient& http, Clock& clock)
-      : env_(std::move(env)), region_(std::move(region)), http_(http), clock_(clock) {}
+  WebIdentitySource(EnvLookup env, std::string region, AwsEndpointFlags flags, HttpClient& http,
+                    Clock& clock)
+      : env_(std::move(env)),
+        region_(std::move(region)),
+        flags_(flags),
+        http_(http),
+        clock_(clock) {}
   std::string_view Name() const override { return "web identity"; }
   Result<AwsCredentials> Fetch() override {
     auto token_file = NonEmptyEnv(env_, "AWS_WEB_IDENTITY_TOKEN_FILE");
@@ -40,10 +45,16 @@ class WebIdentitySource : public AwsCredentialSource {
                                          .count()));
     LOCKSMITH_ASSIGN_OR_RETURN(SecretValue token,
                                ReadCredentialFile(*token_file, "AWS_WEB_IDENTITY_TOKEN_FILE"));
-    std::string endpoint =
-        NonEmptyEnv(env_, "AWS_ENDPOINT_URL_STS")
-            .value_or(NonEmptyEnv(env_, "AWS_ENDPOINT_URL")
-                          .value_or("https://sts." + region_ + ".amazonaws.com"));
+    std::string endpoint;
+    if (auto url = NonEmptyEnv(env_, "AWS_ENDPOINT_URL_STS")) {
+      endpoint = *url;
+    } else if (auto any = NonEmptyEnv(env_, "AWS_ENDPOINT_URL")) {
+      endpoint = *any;
+    } else {
+      LOCKSMITH_ASSIGN_OR_RETURN(AwsEndpoint sts,
+                                 ResolveAwsEndpoint(AwsService::kSts, region_, flags_));
+      endpoint = std::move(sts.url);
+    }
     while (!endpoint.empty() && endpoint.back() == '/') {
       endpoint.pop_back();
     }
@@ -86,6 +97,7 @@ class WebIdentitySource : public AwsCredentialSource {
  private:
   EnvLookup env_;
   std::string region_;
+  AwsEndpointFlags flags_;
   HttpClient& http_;
   Clock& clock_;
 };
@@ -93,8 +105,9 @@ class WebIdentitySource : public AwsCredentialSource {
 }  // namespace
 
 AwsCredentialSourcePtr MakeWebIdentityCredentialSource(EnvLookup env, std::string region,
-                                                       HttpClient& http, Clock& clock) {
-  return std::make_unique<WebIdentitySource>(std::move(env), std::move(region), http, clock);
+                                                       AwsEndpointFlags flags, HttpClient& http,
+                                                       Clock& clock) {
+  return std::make_unique<WebIdentitySource>(std::move(env), std::move(region), flags, http, clock);
 }
 
 }  // namespace locksmith::internal
