@@ -257,7 +257,16 @@ Result<AwsReply> SecretsManagerClient::Call(std::string_view op, std::string bod
     const BackendText text = In(kReadOperations, op) ? BackendText::kScrubbed : BackendText::kOmit;
     std::vector<std::string_view> secrets = CredentialSecrets(credentials);
     secrets.insert(secrets.end(), values.begin(), values.end());
-    return AwsError(*response, what, text, secrets);
+    Error error = AwsError(*response, what, text, secrets);
+    if (const std::string type = AwsErrorType(*response);
+        type == "InvalidSignatureException" || type == "SignatureDoesNotMatch") {
+      // The signature covers the region too: a regional endpoint refuses a scope for another one
+      // ("Credential should be scoped to a valid region"), and a write quotes nothing from AWS.
+      error.message += " (the request was signed for region '" + options_.region +
+                       "': check AWS_REGION against the endpoint, the secret access key and the "
+                       "clock)";
+    }
+    return error;
   }
 }
 
