@@ -41,7 +41,7 @@ constexpr std::array<AwsPartition, 8> kPartitionTable = {{
      true},
 }};
 
-bool PartitionClaims(const AwsPartition& partition, std::string_view region) {
+bool PartitionClaimsRegion(const AwsPartition& partition, std::string_view region) {
   for (std::string_view listed : partition.extra_regions) {
     if (listed == region) {
       return true;
@@ -53,7 +53,7 @@ bool PartitionClaims(const AwsPartition& partition, std::string_view region) {
 }
 
 // A DNS label, as botocore's validate_region_name requires.
-bool IsHostLabel(std::string_view region) {
+bool IsRegionHostLabel(std::string_view region) {
   if (region.empty() || region.size() > 63 || region.front() == '-' || region.back() == '-') {
     return false;
   }
@@ -65,96 +65,99 @@ bool IsHostLabel(std::string_view region) {
   return true;
 }
 
-std::string Https(std::string_view host_prefix, std::string_view region, std::string_view suffix) {
+std::string EndpointHttpsUrl(std::string_view host_prefix, std::string_view region,
+                             std::string_view suffix) {
   return "https://" + std::string(host_prefix) + "." + std::string(region) + "." +
          std::string(suffix);
 }
 
 // What to change, after the rule set's own words.
-Error UnsupportedError(std::string_view rule_text, const AwsPartition& partition,
-                       std::string_view region, std::string_view unset) {
+Error PartitionUnsupportedError(std::string_view rule_text, const AwsPartition& partition,
+                                std::string_view region, std::string_view unset) {
   return MakeError(ErrorCode::kInvalidArgument, std::string(rule_text) + " (region '" +
                                                     std::string(region) + "' is in partition " +
                                                     std::string(partition.id) + "): unset " +
                                                     std::string(unset));
 }
 
-constexpr std::string_view kUnsetFips = "AWS_USE_FIPS_ENDPOINT (or use_fips_endpoint)";
-constexpr std::string_view kUnsetDualStack =
+constexpr std::string_view kUnsetFipsHint = "AWS_USE_FIPS_ENDPOINT (or use_fips_endpoint)";
+constexpr std::string_view kUnsetDualStackHint =
     "AWS_USE_DUALSTACK_ENDPOINT (or use_dualstack_endpoint)";
-constexpr std::string_view kUnsetBoth =
+constexpr std::string_view kUnsetBothHint =
     "AWS_USE_FIPS_ENDPOINT or AWS_USE_DUALSTACK_ENDPOINT (or the profile's use_fips_endpoint / "
     "use_dualstack_endpoint)";
 
 // botocore/data/secretsmanager/2017-10-17/endpoint-rule-set-1.json (tests/data/botocore): its
 // endpoints in aws, aws-cn and aws-us-gov are dual-stack already.
-Result<std::string> SecretsManagerUrl(const AwsPartition& p, std::string_view region,
-                                      AwsEndpointFlags flags) {
+Result<std::string> SecretsManagerRuleSetUrl(const AwsPartition& p, std::string_view region,
+                                             AwsEndpointFlags flags) {
   const bool commercial_or_gov = p.id == "aws" || p.id == "aws-us-gov";
   if (flags.fips && flags.dual_stack) {
     if (!p.supports_fips || !p.supports_dual_stack) {
-      return UnsupportedError(
+      return PartitionUnsupportedError(
           "FIPS and DualStack are enabled, but this partition does not support one or both", p,
-          region, kUnsetBoth);
+          region, kUnsetBothHint);
     }
-    return Https("secretsmanager-fips", region,
-                 commercial_or_gov ? "amazonaws.com" : p.dual_stack_dns_suffix);
+    return EndpointHttpsUrl("secretsmanager-fips", region,
+                            commercial_or_gov ? "amazonaws.com" : p.dual_stack_dns_suffix);
   }
   if (flags.fips) {
     if (!p.supports_fips) {
-      return UnsupportedError("FIPS is enabled but this partition does not support FIPS", p, region,
-                              kUnsetFips);
+      return PartitionUnsupportedError("FIPS is enabled but this partition does not support FIPS",
+                                       p, region, kUnsetFipsHint);
     }
-    return Https("secretsmanager-fips", region, p.dns_suffix);
+    return EndpointHttpsUrl("secretsmanager-fips", region, p.dns_suffix);
   }
   if (flags.dual_stack) {
     if (!p.supports_dual_stack) {
-      return UnsupportedError("DualStack is enabled but this partition does not support DualStack",
-                              p, region, kUnsetDualStack);
+      return PartitionUnsupportedError(
+          "DualStack is enabled but this partition does not support DualStack", p, region,
+          kUnsetDualStackHint);
     }
     if (commercial_or_gov) {
-      return Https("secretsmanager", region, "amazonaws.com");
+      return EndpointHttpsUrl("secretsmanager", region, "amazonaws.com");
     }
     if (p.id == "aws-cn") {
-      return Https("secretsmanager", region, "amazonaws.com.cn");
+      return EndpointHttpsUrl("secretsmanager", region, "amazonaws.com.cn");
     }
-    return Https("secretsmanager", region, p.dual_stack_dns_suffix);
+    return EndpointHttpsUrl("secretsmanager", region, p.dual_stack_dns_suffix);
   }
-  return Https("secretsmanager", region, p.dns_suffix);
+  return EndpointHttpsUrl("secretsmanager", region, p.dns_suffix);
 }
 
 // botocore/data/sts/2011-06-15/endpoint-rule-set-1.json (tests/data/aws_endpoints) with
 // UseGlobalEndpoint false (sts_regional_endpoints=regional).
-Result<AwsEndpoint> StsEndpoint(const AwsPartition& p, std::string_view region,
-                                AwsEndpointFlags flags) {
+Result<AwsEndpoint> StsRuleSetEndpoint(const AwsPartition& p, std::string_view region,
+                                       AwsEndpointFlags flags) {
   AwsEndpoint endpoint;
   endpoint.signing_region = std::string(region);
   if (flags.fips && flags.dual_stack) {
     if (!p.supports_fips || !p.supports_dual_stack) {
-      return UnsupportedError(
+      return PartitionUnsupportedError(
           "FIPS and DualStack are enabled, but this partition does not support one or both", p,
-          region, kUnsetBoth);
+          region, kUnsetBothHint);
     }
-    endpoint.url = Https("sts-fips", region, p.dual_stack_dns_suffix);
+    endpoint.url = EndpointHttpsUrl("sts-fips", region, p.dual_stack_dns_suffix);
   } else if (flags.fips) {
     if (!p.supports_fips) {
-      return UnsupportedError("FIPS is enabled but this partition does not support FIPS", p, region,
-                              kUnsetFips);
+      return PartitionUnsupportedError("FIPS is enabled but this partition does not support FIPS",
+                                       p, region, kUnsetFipsHint);
     }
     // GovCloud's STS endpoints are FIPS endpoints.
-    endpoint.url = p.id == "aws-us-gov" ? Https("sts", region, "amazonaws.com")
-                                        : Https("sts-fips", region, p.dns_suffix);
+    endpoint.url = p.id == "aws-us-gov" ? EndpointHttpsUrl("sts", region, "amazonaws.com")
+                                        : EndpointHttpsUrl("sts-fips", region, p.dns_suffix);
   } else if (flags.dual_stack) {
     if (!p.supports_dual_stack) {
-      return UnsupportedError("DualStack is enabled but this partition does not support DualStack",
-                              p, region, kUnsetDualStack);
+      return PartitionUnsupportedError(
+          "DualStack is enabled but this partition does not support DualStack", p, region,
+          kUnsetDualStackHint);
     }
-    endpoint.url = Https("sts", region, p.dual_stack_dns_suffix);
+    endpoint.url = EndpointHttpsUrl("sts", region, p.dual_stack_dns_suffix);
   } else if (region == "aws-global") {
     endpoint.url = "https://sts.amazonaws.com";
     endpoint.signing_region = "us-east-1";
   } else {
-    endpoint.url = Https("sts", region, p.dns_suffix);
+    endpoint.url = EndpointHttpsUrl("sts", region, p.dns_suffix);
   }
   return endpoint;
 }
@@ -166,7 +169,7 @@ std::span<const AwsPartition> AwsPartitions() { return kPartitionTable; }
 const AwsPartition& PartitionForRegion(std::string_view region,
                                        std::span<const AwsPartition> partitions) {
   for (const AwsPartition& partition : partitions) {
-    if (PartitionClaims(partition, region)) {
+    if (PartitionClaimsRegion(partition, region)) {
       return partition;
     }
   }
@@ -180,17 +183,17 @@ Result<AwsEndpoint> ResolveAwsEndpoint(AwsService service, std::string_view regi
     return MakeError(ErrorCode::kInvalidArgument,
                      "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a profile region)");
   }
-  if (!IsHostLabel(region)) {
+  if (!IsRegionHostLabel(region)) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "malformed AWS region '" + std::string(region) +
                          "': letters, digits and inner hyphens only (e.g. eu-west-1)");
   }
   const AwsPartition& partition = PartitionForRegion(region, partitions);
   if (service == AwsService::kSts) {
-    return StsEndpoint(partition, region, flags);
+    return StsRuleSetEndpoint(partition, region, flags);
   }
   AwsEndpoint endpoint;
-  LOCKSMITH_ASSIGN_OR_RETURN(endpoint.url, SecretsManagerUrl(partition, region, flags));
+  LOCKSMITH_ASSIGN_OR_RETURN(endpoint.url, SecretsManagerRuleSetUrl(partition, region, flags));
   endpoint.signing_region = std::string(region);
   return endpoint;
 }

@@ -30,8 +30,8 @@ using ::locksmith::testing::HasErrorMessage;
 using ::locksmith::testing::IsOk;
 using ::testing::HasSubstr;
 
-std::string EndpointUrl(AwsService service, std::string_view region, bool fips = false,
-                        bool dual_stack = false) {
+std::string ResolvedEndpointUrl(AwsService service, std::string_view region, bool fips = false,
+                                bool dual_stack = false) {
   auto endpoint = ResolveAwsEndpoint(service, region, {fips, dual_stack});
   return endpoint.ok() ? endpoint->url : "error: " + endpoint.error().message;
 }
@@ -41,41 +41,45 @@ std::string EndpointUrl(AwsService service, std::string_view region, bool fips =
 TEST(AwsEndpointsTest, PartitionsOutsideTheCommercialOne) {
   constexpr auto kSts = AwsService::kSts;
   constexpr auto kSm = AwsService::kSecretsManager;
-  EXPECT_EQ(EndpointUrl(kSts, "cn-north-1"), "https://sts.cn-north-1.amazonaws.com.cn");
-  EXPECT_EQ(EndpointUrl(kSm, "cn-north-1"), "https://secretsmanager.cn-north-1.amazonaws.com.cn");
-  EXPECT_EQ(EndpointUrl(kSm, "eusc-de-east-1"),
+  EXPECT_EQ(ResolvedEndpointUrl(kSts, "cn-north-1"), "https://sts.cn-north-1.amazonaws.com.cn");
+  EXPECT_EQ(ResolvedEndpointUrl(kSm, "cn-north-1"),
+            "https://secretsmanager.cn-north-1.amazonaws.com.cn");
+  EXPECT_EQ(ResolvedEndpointUrl(kSm, "eusc-de-east-1"),
             "https://secretsmanager.eusc-de-east-1.amazonaws.eu");
-  EXPECT_EQ(EndpointUrl(kSts, "eusc-de-east-1"), "https://sts.eusc-de-east-1.amazonaws.eu");
-  EXPECT_EQ(EndpointUrl(kSm, "us-iso-east-1"), "https://secretsmanager.us-iso-east-1.c2s.ic.gov");
-  EXPECT_EQ(EndpointUrl(kSm, "us-isob-east-1"),
+  EXPECT_EQ(ResolvedEndpointUrl(kSts, "eusc-de-east-1"), "https://sts.eusc-de-east-1.amazonaws.eu");
+  EXPECT_EQ(ResolvedEndpointUrl(kSm, "us-iso-east-1"),
+            "https://secretsmanager.us-iso-east-1.c2s.ic.gov");
+  EXPECT_EQ(ResolvedEndpointUrl(kSm, "us-isob-east-1"),
             "https://secretsmanager.us-isob-east-1.sc2s.sgov.gov");
-  EXPECT_EQ(EndpointUrl(kSm, "eu-isoe-west-1"),
+  EXPECT_EQ(ResolvedEndpointUrl(kSm, "eu-isoe-west-1"),
             "https://secretsmanager.eu-isoe-west-1.cloud.adc-e.uk");
-  EXPECT_EQ(EndpointUrl(kSm, "us-isof-south-1"),
+  EXPECT_EQ(ResolvedEndpointUrl(kSm, "us-isof-south-1"),
             "https://secretsmanager.us-isof-south-1.csp.hci.ic.gov");
-  EXPECT_EQ(EndpointUrl(kSm, "eu-west-1"), "https://secretsmanager.eu-west-1.amazonaws.com");
+  EXPECT_EQ(ResolvedEndpointUrl(kSm, "eu-west-1"),
+            "https://secretsmanager.eu-west-1.amazonaws.com");
   // A region no partition claims is in "aws", as botocore's aws.partition falls back.
-  EXPECT_EQ(EndpointUrl(kSm, "xx-unknown-1"), "https://secretsmanager.xx-unknown-1.amazonaws.com");
+  EXPECT_EQ(ResolvedEndpointUrl(kSm, "xx-unknown-1"),
+            "https://secretsmanager.xx-unknown-1.amazonaws.com");
 }
 
 TEST(AwsEndpointsTest, FipsAndDualStackVariants) {
   constexpr auto kSts = AwsService::kSts;
   constexpr auto kSm = AwsService::kSecretsManager;
   // GovCloud: Secrets Manager's endpoints are dual-stack already; STS's are FIPS already.
-  EXPECT_EQ(EndpointUrl(kSm, "us-gov-west-1", true, true),
+  EXPECT_EQ(ResolvedEndpointUrl(kSm, "us-gov-west-1", true, true),
             "https://secretsmanager-fips.us-gov-west-1.amazonaws.com");
-  EXPECT_EQ(EndpointUrl(kSts, "us-gov-west-1", true, true),
+  EXPECT_EQ(ResolvedEndpointUrl(kSts, "us-gov-west-1", true, true),
             "https://sts-fips.us-gov-west-1.api.aws");
-  EXPECT_EQ(EndpointUrl(kSts, "us-gov-west-1", true, false),
+  EXPECT_EQ(ResolvedEndpointUrl(kSts, "us-gov-west-1", true, false),
             "https://sts.us-gov-west-1.amazonaws.com");
-  EXPECT_EQ(EndpointUrl(kSm, "eu-west-1", true),
+  EXPECT_EQ(ResolvedEndpointUrl(kSm, "eu-west-1", true),
             "https://secretsmanager-fips.eu-west-1.amazonaws.com");
-  EXPECT_EQ(EndpointUrl(kSts, "eu-west-1", false, true), "https://sts.eu-west-1.api.aws");
-  EXPECT_EQ(EndpointUrl(kSm, "cn-north-1", true, true),
+  EXPECT_EQ(ResolvedEndpointUrl(kSts, "eu-west-1", false, true), "https://sts.eu-west-1.api.aws");
+  EXPECT_EQ(ResolvedEndpointUrl(kSm, "cn-north-1", true, true),
             "https://secretsmanager-fips.cn-north-1.api.amazonwebservices.com.cn");
-  EXPECT_EQ(EndpointUrl(kSm, "us-iso-east-1", false, true),
+  EXPECT_EQ(ResolvedEndpointUrl(kSm, "us-iso-east-1", false, true),
             "https://secretsmanager.us-iso-east-1.api.aws.ic.gov");
-  EXPECT_EQ(EndpointUrl(kSm, "eusc-de-east-1", true, true),
+  EXPECT_EQ(ResolvedEndpointUrl(kSm, "eusc-de-east-1", true, true),
             "https://secretsmanager-fips.eusc-de-east-1.api.amazonwebservices.eu");
 }
 
@@ -130,7 +134,7 @@ TEST(AwsEndpointsTest, SecretsManagerClientUsesThePartitionTable) {
 }
 
 // Records where requests go; answers 400 (no STS here).
-class UrlRecordingHttpClient : public HttpClient {
+class StsUrlRecordingHttpClient : public HttpClient {
  public:
   Result<HttpResponse> Send(const HttpRequest& request) override {
     urls.push_back(request.url);
@@ -154,7 +158,7 @@ TEST(AwsEndpointsTest, WebIdentityInChinaAsksChinasSts) {
     }
     return std::nullopt;
   };
-  UrlRecordingHttpClient http;
+  StsUrlRecordingHttpClient http;
   locksmith::testing::FakeClock clock;
   auto creds = MakeWebIdentityCredentialSource(env, "cn-north-1", {}, http, clock)->Fetch();
   EXPECT_THAT(creds, HasError(ErrorCode::kUnauthenticated));
@@ -163,8 +167,8 @@ TEST(AwsEndpointsTest, WebIdentityInChinaAsksChinasSts) {
 }
 
 // Where CreateAwsProvider sends requests for these variables (and a config file, if given).
-Result<std::string> ProviderEndpoint(std::map<std::string, std::string> vars,
-                                     const std::string& config_text = "") {
+Result<std::string> EndpointOfProviderFor(std::map<std::string, std::string> vars,
+                                          const std::string& config_text = "") {
   locksmith::testing::TempDir dir;
   if (!config_text.empty()) {
     std::ofstream(dir.path() / "config") << config_text;
@@ -185,41 +189,42 @@ Result<std::string> ProviderEndpoint(std::map<std::string, std::string> vars,
 }
 
 TEST(AwsEndpointsTest, DualStackAndFipsFromVariablesAndTheProfile) {
-  EXPECT_EQ(*ProviderEndpoint({{"AWS_REGION", "eusc-de-east-1"}}),
+  EXPECT_EQ(*EndpointOfProviderFor({{"AWS_REGION", "eusc-de-east-1"}}),
             "https://secretsmanager.eusc-de-east-1.amazonaws.eu");
-  EXPECT_EQ(
-      *ProviderEndpoint({{"AWS_REGION", "eusc-de-east-1"}, {"AWS_USE_DUALSTACK_ENDPOINT", "true"}}),
-      "https://secretsmanager.eusc-de-east-1.api.amazonwebservices.eu");
-  EXPECT_THAT(ProviderEndpoint({{"AWS_REGION", "eu-west-1"}, {"AWS_USE_DUALSTACK_ENDPOINT", "1"}}),
-              HasErrorMessage(ErrorCode::kInvalidArgument,
-                              "AWS_USE_DUALSTACK_ENDPOINT must be true or false"));
+  EXPECT_EQ(*EndpointOfProviderFor(
+                {{"AWS_REGION", "eusc-de-east-1"}, {"AWS_USE_DUALSTACK_ENDPOINT", "true"}}),
+            "https://secretsmanager.eusc-de-east-1.api.amazonwebservices.eu");
+  EXPECT_THAT(
+      EndpointOfProviderFor({{"AWS_REGION", "eu-west-1"}, {"AWS_USE_DUALSTACK_ENDPOINT", "1"}}),
+      HasErrorMessage(ErrorCode::kInvalidArgument,
+                      "AWS_USE_DUALSTACK_ENDPOINT must be true or false"));
   // The profile's use_fips_endpoint / use_dualstack_endpoint, unless a variable says otherwise.
   const std::string profile =
       "[default]\nregion = us-iso-east-1\nuse_fips_endpoint = true\nuse_dualstack_endpoint = "
       "TRUE\n";
-  EXPECT_EQ(*ProviderEndpoint({}, profile),
+  EXPECT_EQ(*EndpointOfProviderFor({}, profile),
             "https://secretsmanager-fips.us-iso-east-1.api.aws.ic.gov");
-  EXPECT_EQ(*ProviderEndpoint({{"AWS_USE_DUALSTACK_ENDPOINT", "false"}}, profile),
+  EXPECT_EQ(*EndpointOfProviderFor({{"AWS_USE_DUALSTACK_ENDPOINT", "false"}}, profile),
             "https://secretsmanager-fips.us-iso-east-1.c2s.ic.gov");
-  EXPECT_THAT(ProviderEndpoint({}, "[default]\nregion = eu-west-1\nuse_fips_endpoint = on\n"),
+  EXPECT_THAT(EndpointOfProviderFor({}, "[default]\nregion = eu-west-1\nuse_fips_endpoint = on\n"),
               HasErrorMessage(ErrorCode::kInvalidArgument,
                               "use_fips_endpoint of AWS profile 'default' must be true or false"));
   // An endpoint URL is taken as it is, as by the SDKs.
-  EXPECT_EQ(*ProviderEndpoint({{"AWS_REGION", "eu-west-1"},
-                               {"AWS_USE_FIPS_ENDPOINT", "true"},
-                               {"AWS_ENDPOINT_URL", "http://127.0.0.1:4566"}}),
+  EXPECT_EQ(*EndpointOfProviderFor({{"AWS_REGION", "eu-west-1"},
+                                    {"AWS_USE_FIPS_ENDPOINT", "true"},
+                                    {"AWS_ENDPOINT_URL", "http://127.0.0.1:4566"}}),
             "http://127.0.0.1:4566");
 }
 
 // ------------------------------------------------------------------ against botocore itself
 
-nlohmann::json LoadJsonFile(const std::string& relative) {
+nlohmann::json LoadEndpointsJsonFile(const std::string& relative) {
   std::ifstream in(testing::SourcePath(relative));
   return nlohmann::json::parse(in, nullptr, false);
 }
 
 // Runs aws_botocore_endpoints.py; null JSON if python3 or botocore is missing.
-nlohmann::json BotocoreEndpoints() {
+nlohmann::json RunBotocoreEndpointsScript() {
   std::string command = "/usr/bin/python3 " +
                         testing::SourcePath("tests/providers/aws/aws_botocore_endpoints.py") +
                         " 2>/dev/null";
@@ -263,7 +268,7 @@ class PartitionsFromJson {
 };
 
 TEST(AwsEndpointsTest, TableEqualsBotocorePartitionsJson) {
-  nlohmann::json json = LoadJsonFile("tests/data/aws_endpoints/partitions.json");
+  nlohmann::json json = LoadEndpointsJsonFile("tests/data/aws_endpoints/partitions.json");
   ASSERT_TRUE(json.is_object());
   PartitionsFromJson expected(json);
   std::span<const AwsPartition> ours = AwsPartitions();
@@ -286,7 +291,7 @@ TEST(AwsEndpointsTest, TableEqualsBotocorePartitionsJson) {
 }
 
 TEST(AwsEndpointsTest, EveryRegionAndFlagEqualsBotocoresResolver) {
-  nlohmann::json botocore = BotocoreEndpoints();
+  nlohmann::json botocore = RunBotocoreEndpointsScript();
   ASSERT_TRUE(botocore.is_object()) << "botocore did not answer (apt-get install python3-botocore)";
   PartitionsFromJson installed(botocore.at("tables").at("installed"));
   std::size_t checked = 0;
