@@ -26,10 +26,14 @@ struct AwsOptions {
   std::string region;
   // AWS_PROFILE (else "default") for the shared credentials and config files.
   std::string profile;
-  // AWS_ENDPOINT_URL_SECRETS_MANAGER, else AWS_ENDPOINT_URL; empty: the regional endpoint
-  // https://secretsmanager[-fips].<region>.amazonaws.com.
+  // AWS_ENDPOINT_URL_SECRETS_MANAGER, else AWS_ENDPOINT_URL; empty: the region's endpoint in its
+  // partition, e.g. https://secretsmanager.<region>.amazonaws.com (docs/aws.md).
   std::string endpoint_url;
-  bool use_fips = false;  // AWS_USE_FIPS_ENDPOINT=true
+  // AWS_USE_FIPS_ENDPOINT=true / AWS_USE_DUALSTACK_ENDPOINT=true, else the profile's
+  // use_fips_endpoint / use_dualstack_endpoint: the FIPS / dual-stack endpoints of Secrets Manager
+  // and STS (ignored with an endpoint URL, as by the SDKs).
+  bool use_fips = false;
+  bool use_dualstack = false;
   // AWS_SECRETS_PREFIX: logical name "jwt-secret" is secret "<prefix>/jwt-secret".
   std::string prefix;
 
@@ -54,7 +58,7 @@ struct AwsOptions {
 };
 
 // Options from the process (or a fake) environment: the variables named above.
-// kInvalidArgument for a malformed AWS_USE_FIPS_ENDPOINT.
+// kInvalidArgument for a malformed AWS_USE_FIPS_ENDPOINT or AWS_USE_DUALSTACK_ENDPOINT.
 Result<AwsOptions> AwsOptionsFromEnv(const EnvLookup& env);
 
 // What one BatchGetSecretValue preload found (the same shape as Provider::GetCurrentBatch's).

@@ -406,7 +406,8 @@ Result<VersionInfo> SecretsManagerImpl::Put(std::string_view name, const SecretV
   auto put = CallGuarded(
       "put", [&] { return WithoutValue(provider_->Put(name, value, stage), value); }, nullptr,
       RetryOn::kThrottledOnly);
-  if (put.ok() && stage == Stage::kCurrent) {
+  // A pending put can come back current too (AWS: the first version of a secret created empty).
+  if (put.ok() && (stage == Stage::kCurrent || put->HasStage(Stage::kCurrent))) {
     AfterWrite(name);
   }
   return put;
@@ -418,8 +419,10 @@ Result<VersionInfo> SecretsManagerImpl::Rotate(std::string_view name, std::size_
   auto pending = CallGuarded(
       "put", [&] { return WithoutValue(provider_->Put(name, value, Stage::kPending), value); },
       nullptr, RetryOn::kThrottledOnly);
-  if (!pending.ok() && pending.error().code == ErrorCode::kUnimplemented) {
-    // No pending stage in this back end: a plain put as current.
+  if (!pending.ok() && (pending.error().code == ErrorCode::kUnimplemented ||
+                        pending.error().code == ErrorCode::kNotFound)) {
+    // No pending stage in this back end, or no secret yet (whose first version AWS makes current
+    // anyway): a plain put as current, which creates it.
     return Put(name, value, Stage::kCurrent);
   }
   LOCKSMITH_RETURN_IF_ERROR(pending);

@@ -38,11 +38,14 @@ Test controls (no signature needed), all JSON:
   GET  /_test/assume-role  {"calls": [{"RoleArn", "RoleSessionName", "ExternalId",
                             "DurationSeconds", "Caller" (signing access key id)}]}
   POST /_test/rotation     {"SecretId", "enabled": bool}
+  POST /_test/region       {"region": name} the server's region (ARNs); SigV4 scopes for another
+                           region are refused as AWS does; {"region": null}: any region accepted
   GET  /_test/stats        {"ops": {op: count}, "auth_failures": n, "issued": n}
   POST /_test/reset-stats
 
 Run with /usr/bin/python3; binds 127.0.0.1 port 0 (or --port) and prints the port on stdout.
-Default credentials: AKIDLOCKSMITHTEST / locksmith-test-secret-access-key, region any.
+Default credentials: AKIDLOCKSMITHTEST / locksmith-test-secret-access-key. Region: any (ARNs
+say us-east-1); with --region NAME (or /_test/region) only NAME, as a real regional endpoint.
 """
 import base64
 import datetime
@@ -112,6 +115,7 @@ DEFAULT_ACCESS_KEY : {
         self.imds.update(IMDS_MODE_DEFAULTS)
         self.web_identity = {"token": None, "ttl": 3600}
         self.assume_role = {"denied": [], "external_ids": {}, "max_session": 3600, "calls": []}
+        self.enforce_region = False  # --region / /_test/region: scopes must name self.region
 
     def now(self):
         if self.clock_fixed is not None:
@@ -231,6 +235,7 @@ def verify_sigv4(state, handler, body, service_names=("secretsmanager",)):
     if day != date[:8] or service not in service_names:
         raise ApiError("InvalidSignatureException",
                        "Credential should be scoped to a valid region and service.", coral=True)
+    check_scope_region(state, region)
     if key["token"] is not None:
         presented = handler.headers.get("X-Amz-Security-Token")
         if presented != key["token"]:
@@ -264,6 +269,13 @@ def verify_sigv4(state, handler, body, service_names=("secretsmanager",)):
                        "provided. Check your AWS Secret Access Key and signing method. Consult "
                        "the service documentation for details.", coral=True)
     return key
+
+def check_scope_region(state, region):
+    """A regional endpoint refuses a signature scoped to another region (the SDKs sign for the
+    region they resolved the endpoint from; a mismatch is a misconfigured client)."""
+    if state.enforce_region and region != state.region:
+        raise ApiError("InvalidSignatureException",
+                       "Credential should be scoped to a valid region. ", coral=True)
 
 #-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- Secrets Manager
 
@@ -427,6 +439,10 @@ class SecretsManager:
         if not isinstance(labels, list) or not all(
                 isinstance(l, str) and LABEL_RE.match(l) for l in labels) or len(labels) > 20:
             raise invalid_param("Invalid VersionStages.")
+        if not secret["versions"]:
+            # "If this operation creates the first version for the secret, then Secrets Manager
+            # automatically attaches the staging label AWSCURRENT to it." (PutSecretValue docs)
+            labels = list(labels) + ([] if "AWSCURRENT" in labels else ["AWSCURRENT"])
         vid = self.new_version(secret, self.token(req), value, labels)
         return {"ARN": secret["arn"], "Name": secret["name"], "VersionId": vid,
                 "VersionStages": sorted(secret["versions"][vid]["stages"])}
@@ -817,6 +833,10 @@ class Handler(BaseHTTPRequestHandler):
                 st.web_identity.update(req)
             elif path == "/_test/assume-role":
                 st.assume_role.update(req)
+            elif path == "/_test/region":
+                st.enforce_region = req.get("region") is not None
+                if st.enforce_region:
+                    st.region = req["region"]
             elif path == "/_test/rotation":
                 st.secrets[req["SecretId"]]["rotation"] = bool(req.get("enabled", True))
             elif path == "/_test/reset-stats":
@@ -1063,6 +1083,7 @@ def main():
     if "--region" in args:
         region = args[args.index("--region") + 1]
     state = State(region)
+    state.enforce_region = "--region" in args
     Handler.state = state
     Handler.sm = SecretsManager(state)
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)

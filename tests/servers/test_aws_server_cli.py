@@ -4,7 +4,9 @@ create-secret, put-secret-value, get-secret-value by stage and by id, describe-s
 list-secrets (with a name filter and pagination), update-secret-version-stage,
 batch-get-secret-value (Debian's awscli 2.9 predates it: AWS_DATA_PATH points it at the current
 botocore model copied into tests/data/botocore), and a request signed with the wrong key is
-refused (InvalidSignatureException), as is an unknown key. AwsStsAssumeRoleTest: STS AssumeRole
+refused (InvalidSignatureException), as is an unknown key; with the server's region set, a
+request signed for another region is refused; a secret's first version put as AWSPENDING also
+becomes AWSCURRENT. AwsStsAssumeRoleTest: STS AssumeRole
 through `aws sts assume-role` and through botocore's own credential chain (a profile with role_arn
 + source_profile, chained roles, credential_process).
 """
@@ -14,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "aws_server.py")
@@ -38,14 +41,21 @@ class AwsCliTest(unittest.TestCase):
         cls.server.wait()
         cls.home.cleanup()
 
+    def control(self, path, body):
+        request = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path),
+                                         data=json.dumps(body).encode(), method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
     def aws(self, *args, secret_key=SECRET_KEY, access_key=ACCESS_KEY, check=True,
-            current_model=False):
+            current_model=False, region="eu-west-1"):
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": self.home.name,
             "AWS_ACCESS_KEY_ID": access_key,
             "AWS_SECRET_ACCESS_KEY": secret_key,
-            "AWS_REGION": "eu-west-1",
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
             "AWS_PAGER": "",
             "AWS_MAX_ATTEMPTS": "1",
         }
@@ -148,6 +158,54 @@ class AwsCliTest(unittest.TestCase):
         # The same request without the current model: the CLI does not know the operation.
         result = self.aws("batch-get-secret-value", "--secret-id-list", "batch/s0", check=False)
         self.assertNotEqual(result.returncode, 0)
+
+    def test_batch_get_secret_value_filters_and_bad_requests(self):
+        for i in range(3):
+            self.aws("create-secret", "--name", "batchf/s%d" % i, "--secret-string", "f%d" % i)
+        got = self.aws("batch-get-secret-value", "--filters", "Key=name,Values=batchf/",
+                       "--max-results", "2", current_model=True)
+        self.assertEqual([e["Name"] for e in got["SecretValues"]], ["batchf/s0", "batchf/s1"])
+        self.assertIn("NextToken", got)
+        rest = self.aws("batch-get-secret-value", "--filters", "Key=name,Values=batchf/",
+                        "--next-token", got["NextToken"], current_model=True)
+        self.assertEqual([e["Name"] for e in rest["SecretValues"]], ["batchf/s2"])
+        self.assertNotIn("NextToken", rest)
+        # Both selectors: the service refuses the request.
+        result = self.aws("batch-get-secret-value", "--secret-id-list", "batchf/s0", "--filters",
+                          "Key=name,Values=batchf/", current_model=True, check=False)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("InvalidParameterException", result.stderr)
+
+    def test_first_version_put_as_pending_is_also_current(self):
+        # PutSecretValue docs: "If this operation creates the first version for the secret, then
+        # Secrets Manager automatically attaches the staging label AWSCURRENT to it."
+        self.aws("create-secret", "--name", "first-pending")
+        first = self.aws("put-secret-value", "--secret-id", "first-pending", "--secret-string",
+                         "p1", "--version-stages", "AWSPENDING")
+        self.assertEqual(sorted(first["VersionStages"]), ["AWSCURRENT", "AWSPENDING"])
+        got = self.aws("get-secret-value", "--secret-id", "first-pending")
+        self.assertEqual(got["SecretString"], "p1")
+        # Only the first version: a second pending one stays pending only.
+        second = self.aws("put-secret-value", "--secret-id", "first-pending", "--secret-string",
+                          "p2", "--version-stages", "AWSPENDING")
+        self.assertEqual(second["VersionStages"], ["AWSPENDING"])
+        got = self.aws("get-secret-value", "--secret-id", "first-pending")
+        self.assertEqual(got["SecretString"], "p1")
+
+    def test_region_in_the_credential_scope(self):
+        self.aws("create-secret", "--name", "regional", "--secret-string", "r")
+        self.control("/_test/region", {"region": "eu-west-1"})
+        try:
+            got = self.aws("get-secret-value", "--secret-id", "regional")
+            self.assertEqual(got["SecretString"], "r")
+            result = self.aws("get-secret-value", "--secret-id", "regional", region="us-west-2",
+                              check=False)
+            self.assertNotEqual(result.returncode, 0)
+            self.assertIn("InvalidSignatureException", result.stderr)
+            self.assertIn("Credential should be scoped to a valid region", result.stderr)
+        finally:
+            self.control("/_test/region", {"region": None})
+        self.aws("get-secret-value", "--secret-id", "regional", region="us-west-2")
 
     def test_wrong_key_is_refused(self):
         result = self.aws("list-secrets", secret_key="not-the-right-secret-key", check=False)

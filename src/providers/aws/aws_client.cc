@@ -7,6 +7,7 @@
 
 #include "core/json_bounded.h"
 #include "core/scrub.h"
+#include "core/strings.h"
 #include "locksmith/log.h"
 
 namespace locksmith::internal {
@@ -73,7 +74,7 @@ std::string Authority(std::string_view url) {
 AwsReply::~AwsReply() { WipeJsonStrings(json); }
 
 Result<std::string> ResolveSecretsManagerEndpoint(std::string_view endpoint_url,
-                                                  std::string_view region, bool use_fips) {
+                                                  std::string_view region, AwsEndpointFlags flags) {
   if (!endpoint_url.empty()) {
     std::string url(endpoint_url);
     LOCKSMITH_ASSIGN_OR_RETURN(UrlParts parts, ParseUrlParts(url));
@@ -85,19 +86,19 @@ Result<std::string> ResolveSecretsManagerEndpoint(std::string_view endpoint_url,
     }
     return url;
   }
-  if (region.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a profile region)");
+  LOCKSMITH_ASSIGN_OR_RETURN(AwsEndpoint endpoint,
+                             ResolveAwsEndpoint(AwsService::kSecretsManager, region, flags));
+  return std::move(endpoint.url);
+}
+
+Result<void> ParseEndpointFlag(std::string_view text, std::string_view what, bool& flag) {
+  const std::string lower = ToLower(text);
+  if (lower == "true" || lower == "false") {
+    flag = lower == "true";
+  } else if (!lower.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, std::string(what) + " must be true or false");
   }
-  for (char c : region) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "malformed AWS region '" + std::string(region) + "'");
-    }
-  }
-  std::string suffix = region.starts_with("cn-") ? ".amazonaws.com.cn" : ".amazonaws.com";
-  return "https://secretsmanager" + std::string(use_fips ? "-fips." : ".") + std::string(region) +
-         suffix;
+  return OkResult();
 }
 
 Result<HttpRequest> BuildSecretsManagerRequest(std::string_view endpoint, std::string_view region,
@@ -256,7 +257,16 @@ Result<AwsReply> SecretsManagerClient::Call(std::string_view op, std::string bod
     const BackendText text = In(kReadOperations, op) ? BackendText::kScrubbed : BackendText::kOmit;
     std::vector<std::string_view> secrets = CredentialSecrets(credentials);
     secrets.insert(secrets.end(), values.begin(), values.end());
-    return AwsError(*response, what, text, secrets);
+    Error error = AwsError(*response, what, text, secrets);
+    if (const std::string type = AwsErrorType(*response);
+        type == "InvalidSignatureException" || type == "SignatureDoesNotMatch") {
+      // The signature covers the region too: a regional endpoint refuses a scope for another one
+      // ("Credential should be scoped to a valid region"), and a write quotes nothing from AWS.
+      error.message += " (the request was signed for region '" + options_.region +
+                       "': check AWS_REGION against the endpoint, the secret access key and the "
+                       "clock)";
+    }
+    return error;
   }
 }
 

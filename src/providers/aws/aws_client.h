@@ -17,6 +17,7 @@
 #include "locksmith/clock.h"
 #include "locksmith/result.h"
 #include "providers/aws/aws_credentials.h"
+#include "providers/aws/endpoints.h"
 #include "providers/aws/sigv4.h"
 #include "transport/http_client.h"
 
@@ -31,11 +32,16 @@ struct AwsReply {
   nlohmann::json json;
 };
 
-// https://secretsmanager[-fips].<region>.amazonaws.com (.amazonaws.com.cn in China regions),
-// or `endpoint_url` without a trailing slash. kInvalidArgument for no region and no URL, or a
-// URL that is not http(s).
+// `endpoint_url` without a trailing slash (FIPS and dual-stack do not apply to it, as in the
+// SDKs), else the region's Secrets Manager endpoint with `flags` (providers/aws/endpoints.h).
+// kInvalidArgument for no region and no URL, a URL that is not http(s), or a variant the region's
+// partition does not support.
 Result<std::string> ResolveSecretsManagerEndpoint(std::string_view endpoint_url,
-                                                  std::string_view region, bool use_fips);
+                                                  std::string_view region, AwsEndpointFlags flags);
+
+// "true" / "false" (any case; empty: leave `flag` alone) into `flag`; kInvalidArgument naming
+// `what` otherwise.
+Result<void> ParseEndpointFlag(std::string_view text, std::string_view what, bool& flag);
 
 // The signed HTTP request for operation `op` ("GetSecretValue") with JSON `body`.
 Result<HttpRequest> BuildSecretsManagerRequest(std::string_view endpoint, std::string_view region,

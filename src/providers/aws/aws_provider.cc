@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "core/crypto.h"
 #include "core/json_bounded.h"
@@ -90,12 +91,14 @@ std::string Quoted(std::string_view name) { return "'" + std::string(name) + "'"
 }  // namespace
 
 AwsCredentialSourcePtr MakeDefaultCredentialChain(const EnvLookup& env, const AwsSharedFiles& files,
-                                                  const std::string& region, HttpClient& metadata,
-                                                  HttpClient& sts, Clock& clock) {
+                                                  const std::string& region,
+                                                  AwsEndpointFlags endpoint_flags,
+                                                  HttpClient& metadata, HttpClient& sts,
+                                                  Clock& clock) {
   // botocore's order (credentials.py, create_credential_resolver): environment, the profile's
   // role (AssumeRole), the profile providers (web identity, SSO, credentials file,
   // credential_process, config file), container endpoint, IMDS.
-  AwsCredentialDeps deps{env, region, metadata, sts, clock, {}};
+  AwsCredentialDeps deps{env, region, metadata, sts, clock, {}, endpoint_flags};
   std::vector<AwsCredentialSourcePtr> sources;
   sources.push_back(MakeEnvCredentialSource(env));
   sources.push_back(MakeAssumeRoleCredentialSource(files, deps));
@@ -113,9 +116,9 @@ Result<std::unique_ptr<AwsProviderImpl>> AwsProviderImpl::Create(AwsOptions opti
                                                                  HttpClientPtr metadata_http,
                                                                  AwsCredentialSourcePtr source,
                                                                  Clock& clock, Random& random) {
-  LOCKSMITH_ASSIGN_OR_RETURN(
-      std::string endpoint,
-      ResolveSecretsManagerEndpoint(options.endpoint_url, options.region, options.use_fips));
+  LOCKSMITH_ASSIGN_OR_RETURN(std::string endpoint, ResolveSecretsManagerEndpoint(
+                                                       options.endpoint_url, options.region,
+                                                       {options.use_fips, options.use_dualstack}));
   if (options.region.empty()) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a profile region)");
@@ -354,32 +357,31 @@ Result<VersionInfo> AwsProviderImpl::Put(std::string_view name, const SecretValu
   value_fields(body);
   auto reply = client_->Call("PutSecretValue", dump(body), what, values);
   if (!reply.ok() && reply.error().code == ErrorCode::kNotFound) {
-    // A new secret: CreateSecret makes its first version AWSCURRENT. A secret whose first
-    // version is to be pending is created empty, then given the pending version.
-    json create = {{"Name", SecretId(name)}, {"ClientRequestToken", token}};
-    if (stage == Stage::kCurrent) {
-      value_fields(create);
+    if (stage != Stage::kCurrent) {
+      // AWS makes a secret's first version AWSCURRENT whatever the labels asked for
+      // (CreateSecret, and PutSecretValue on a secret without versions): a value meant to be
+      // pending would be served as current. Nothing is created.
+      return MakeError(ErrorCode::kNotFound,
+                       "secret " + Quoted(name) +
+                           " does not exist, and AWS makes a new secret's first version current "
+                           "(AWSCURRENT): put it as current, not as pending");
     }
+    json create = {{"Name", SecretId(name)}, {"ClientRequestToken", token}};
+    value_fields(create);
     LOCKSMITH_ASSIGN_OR_RETURN(AwsReply created,
                                client_->Call("CreateSecret", dump(create), what, values));
-    if (stage == Stage::kCurrent) {
-      VersionInfo info;
-      info.version_id = StringField(created.json, "VersionId");
-      info.stages = {Stage::kCurrent};
-      info.created = clock_->WallNow();
-      return info;
-    }
-    body = {{"SecretId", SecretId(name)},
-            {"ClientRequestToken", token},
-            {"VersionStages", json::array({std::string(AwsStageLabel(stage))})}};
-    value_fields(body);
-    reply = client_->Call("PutSecretValue", dump(body), what, values);
+    VersionInfo info;
+    info.version_id = StringField(created.json, "VersionId");
+    info.stages = {Stage::kCurrent};
+    info.created = clock_->WallNow();
+    return info;
   }
   if (!reply.ok()) {
     return std::move(reply).error();
   }
   VersionInfo info;
   info.version_id = StringField(reply->json, "VersionId");
+  // As AWS reports them: a pending put that was the secret's first version is current too.
   info.stages = StagesFrom(reply->json.value("VersionStages", json::array()));
   info.created = clock_->WallNow();
   return info;
@@ -532,12 +534,10 @@ Result<AwsOptions> AwsOptionsFromEnv(const EnvLookup& env) {
   if (options.endpoint_url.empty()) {
     options.endpoint_url = get("AWS_ENDPOINT_URL");
   }
-  const std::string fips = internal::ToLower(get("AWS_USE_FIPS_ENDPOINT"));
-  if (fips == "true") {
-    options.use_fips = true;
-  } else if (!fips.empty() && fips != "false") {
-    return MakeError(ErrorCode::kInvalidArgument, "AWS_USE_FIPS_ENDPOINT must be true or false");
-  }
+  LOCKSMITH_RETURN_IF_ERROR(internal::ParseEndpointFlag(get("AWS_USE_FIPS_ENDPOINT"),
+                                                        "AWS_USE_FIPS_ENDPOINT", options.use_fips));
+  LOCKSMITH_RETURN_IF_ERROR(internal::ParseEndpointFlag(
+      get("AWS_USE_DUALSTACK_ENDPOINT"), "AWS_USE_DUALSTACK_ENDPOINT", options.use_dualstack));
   options.prefix = get("AWS_SECRETS_PREFIX");
   return options;
 }
@@ -548,6 +548,20 @@ Result<std::unique_ptr<AwsSecretsManagerProvider>> CreateAwsProvider(AwsOptions 
   internal::AwsSharedFiles files = internal::ResolveSharedFiles(env, options.profile);
   if (options.region.empty()) {
     options.region = internal::ProfileValue(files, "region").value_or("");
+  }
+  // The profile's settings count where no variable gave one (the variable wins, as in botocore).
+  for (auto [variable, key, flag] :
+       {std::tuple{"AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint", &options.use_fips},
+        std::tuple{"AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint",
+                   &options.use_dualstack}}) {
+    auto in_profile = internal::ProfileValue(files, key);
+    if (!env(variable).value_or("").empty() || !in_profile) {
+      continue;
+    }
+    bool from_profile = false;
+    LOCKSMITH_RETURN_IF_ERROR(internal::ParseEndpointFlag(
+        *in_profile, std::string(key) + " of AWS profile '" + files.profile + "'", from_profile));
+    *flag = *flag || from_profile;
   }
   internal::CurlHttpClientOptions http_options;
   http_options.connect_timeout = options.connect_timeout;
@@ -562,8 +576,9 @@ Result<std::unique_ptr<AwsSecretsManagerProvider>> CreateAwsProvider(AwsOptions 
   metadata_options.allow_plain_http_non_loopback = true;
   LOCKSMITH_ASSIGN_OR_RETURN(internal::HttpClientPtr metadata,
                              internal::CreateCurlHttpClient(metadata_options));
-  auto chain =
-      internal::MakeDefaultCredentialChain(env, files, options.region, *metadata, *http, clock);
+  auto chain = internal::MakeDefaultCredentialChain(env, files, options.region,
+                                                    {options.use_fips, options.use_dualstack},
+                                                    *metadata, *http, clock);
   LOCKSMITH_ASSIGN_OR_RETURN(
       auto provider,
       internal::AwsProviderImpl::Create(std::move(options), std::move(http), std::move(metadata),

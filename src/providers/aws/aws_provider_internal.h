@@ -13,6 +13,7 @@
 #include "locksmith/aws_provider.h"
 #include "providers/aws/aws_client.h"
 #include "providers/aws/aws_credentials.h"
+#include "providers/aws/endpoints.h"
 #include "transport/http_client.h"
 
 namespace locksmith::internal {
@@ -21,10 +22,12 @@ namespace locksmith::internal {
 // web identity, SSO (an error: unsupported), the credentials file, credential_process, the config
 // file, container, IMDS. `metadata`
 // is the client for the container endpoint and IMDS (plain http to link-local addresses), `sts`
-// the one for STS; both must outlive the chain.
+// the one for STS; both must outlive the chain. STS is reached in `region` with `endpoint_flags`.
 AwsCredentialSourcePtr MakeDefaultCredentialChain(const EnvLookup& env, const AwsSharedFiles& files,
-                                                  const std::string& region, HttpClient& metadata,
-                                                  HttpClient& sts, Clock& clock);
+                                                  const std::string& region,
+                                                  AwsEndpointFlags endpoint_flags,
+                                                  HttpClient& metadata, HttpClient& sts,
+                                                  Clock& clock);
 
 class AwsProviderImpl : public AwsSecretsManagerProvider {
  public:

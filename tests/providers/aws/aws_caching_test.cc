@@ -483,5 +483,21 @@ TEST_F(AwsRuntimeTest, FieldsShareOneRead) {
   EXPECT_EQ(Gets(), 1);
 }
 
+// Rotating a secret that does not exist yet creates it as current (a pending first version is
+// refused: AWS would make it current anyway), and a cached miss is forgotten.
+TEST_F(AwsRuntimeTest, RotatingANewSecretCreatesItAsCurrent) {
+  auto manager = Manager(Make(Options()));
+  EXPECT_THAT(manager->Get("fresh"), HasError(ErrorCode::kNotFound));
+  auto rotated = manager->Rotate("fresh", 16);
+  ASSERT_THAT(rotated, IsOk());
+  EXPECT_THAT(rotated->stages, ElementsAre(Stage::kCurrent));
+  EXPECT_EQ(server_.OpCount("CreateSecret"), 1);
+  auto described = manager->Describe("fresh");
+  ASSERT_THAT(described, IsOk());
+  ASSERT_EQ(described->versions.size(), 1u);
+  EXPECT_THAT(described->versions[0].stages, ElementsAre(Stage::kCurrent));
+  EXPECT_THAT(manager->Get("fresh"), IsOk());
+}
+
 }  // namespace
 }  // namespace locksmith

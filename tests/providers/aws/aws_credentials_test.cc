@@ -289,14 +289,15 @@ TEST_F(AwsNetworkCredentialsTest, WebIdentityThroughSts) {
   auto env = FakeEnv({{"AWS_WEB_IDENTITY_TOKEN_FILE", (dir.path() / "jwt").string()},
                       {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/app"},
                       {"AWS_ENDPOINT_URL_STS", server_.url()}});
-  auto creds = internal::MakeWebIdentityCredentialSource(env, "eu-west-1", *http_, clock_)->Fetch();
+  auto creds =
+      internal::MakeWebIdentityCredentialSource(env, "eu-west-1", {}, *http_, clock_)->Fetch();
   ASSERT_THAT(creds, IsOk());
   EXPECT_TRUE(creds->access_key_id.starts_with("ASIA"));
   EXPECT_EQ(creds->expiration, clock_.WallNow() + 3600s);
 
   WriteFile(dir.path() / "jwt", "eyJ.stale");
   auto rejected =
-      internal::MakeWebIdentityCredentialSource(env, "eu-west-1", *http_, clock_)->Fetch();
+      internal::MakeWebIdentityCredentialSource(env, "eu-west-1", {}, *http_, clock_)->Fetch();
   EXPECT_THAT(rejected, HasErrorMessage(ErrorCode::kUnauthenticated, "InvalidIdentityToken"));
   EXPECT_THAT(rejected.error().message, Not(HasSubstr("eyJ")));
 }
@@ -385,19 +386,19 @@ TEST_F(AwsChainEndToEndTest, NoCredentialsAnywhere) {
 // ------------------------------------------------------------ endpoint, region, errors
 
 TEST(AwsEndpoint, RegionalFipsChinaAndOverride) {
-  EXPECT_EQ(*internal::ResolveSecretsManagerEndpoint("", "eu-west-1", false),
+  EXPECT_EQ(*internal::ResolveSecretsManagerEndpoint("", "eu-west-1", {}),
             "https://secretsmanager.eu-west-1.amazonaws.com");
-  EXPECT_EQ(*internal::ResolveSecretsManagerEndpoint("", "us-gov-west-1", true),
+  EXPECT_EQ(*internal::ResolveSecretsManagerEndpoint("", "us-gov-west-1", {.fips = true}),
             "https://secretsmanager-fips.us-gov-west-1.amazonaws.com");
-  EXPECT_EQ(*internal::ResolveSecretsManagerEndpoint("", "cn-north-1", false),
+  EXPECT_EQ(*internal::ResolveSecretsManagerEndpoint("", "cn-north-1", {}),
             "https://secretsmanager.cn-north-1.amazonaws.com.cn");
-  EXPECT_EQ(*internal::ResolveSecretsManagerEndpoint("http://127.0.0.1:4566/", "x", true),
+  EXPECT_EQ(*internal::ResolveSecretsManagerEndpoint("http://127.0.0.1:4566/", "x", {.fips = true}),
             "http://127.0.0.1:4566");
-  EXPECT_THAT(internal::ResolveSecretsManagerEndpoint("", "", false),
+  EXPECT_THAT(internal::ResolveSecretsManagerEndpoint("", "", {}),
               HasError(ErrorCode::kInvalidArgument));
-  EXPECT_THAT(internal::ResolveSecretsManagerEndpoint("", "eu west", false),
+  EXPECT_THAT(internal::ResolveSecretsManagerEndpoint("", "eu west", {}),
               HasError(ErrorCode::kInvalidArgument));
-  EXPECT_THAT(internal::ResolveSecretsManagerEndpoint("ftp://x", "eu-west-1", false),
+  EXPECT_THAT(internal::ResolveSecretsManagerEndpoint("ftp://x", "eu-west-1", {}),
               HasError(ErrorCode::kInvalidArgument));
 }
 

@@ -82,7 +82,7 @@ class AwsProfileKindsTest : public ::testing::Test {
   internal::AwsCredentialSourcePtr Chain(const std::map<std::string, std::string>& vars) {
     auto env = ProfileKindsEnv(vars);
     return internal::MakeDefaultCredentialChain(env, internal::ResolveSharedFiles(env, ""),
-                                                "eu-west-1", *http_, *http_, clock_);
+                                                "eu-west-1", {}, *http_, *http_, clock_);
   }
 
   Result<internal::AwsCredentials> Fetch(const std::map<std::string, std::string>& vars) {
@@ -215,7 +215,7 @@ TEST_F(AwsProfileKindsTest, StsRefusalIsClearKeepsNothingAndHoldsNoKey) {
   auto env = ProfileKindsEnv(vars);
   internal::RefreshingCredentials creds(
       internal::MakeDefaultCredentialChain(env, internal::ResolveSharedFiles(env, ""), "eu-west-1",
-                                           *http_, *http_, clock_),
+                                           {}, *http_, *http_, clock_),
       clock_);
   auto denied = creds.Get();
   ASSERT_THAT(denied, HasError(ErrorCode::kPermissionDenied));
@@ -241,7 +241,7 @@ TEST_F(AwsProfileKindsTest, AssumedCredentialsAreRefreshedBeforeExpiry) {
   auto env = ProfileKindsEnv(vars);
   internal::RefreshingCredentials creds(
       internal::MakeDefaultCredentialChain(env, internal::ResolveSharedFiles(env, ""), "eu-west-1",
-                                           *http_, *http_, clock_),
+                                           {}, *http_, *http_, clock_),
       clock_);
   auto first = creds.Get();
   ASSERT_THAT(first, IsOk());
@@ -429,15 +429,20 @@ TEST_F(AwsProfileKindsTest, ChainOrderIsBotocores) {
   EXPECT_EQ(creds->access_key_id, "AKIDPROCESS");
 }
 
-TEST(AwsStsEndpoint, SpecificThenGeneralThenRegional) {
-  EXPECT_EQ(internal::StsEndpointUrl(ProfileKindsEnv({}), "eu-west-1"),
-            "https://sts.eu-west-1.amazonaws.com");
-  EXPECT_EQ(internal::StsEndpointUrl(ProfileKindsEnv({{"AWS_ENDPOINT_URL", "http://a/"}}), "x"),
-            "http://a");
-  EXPECT_EQ(internal::StsEndpointUrl(ProfileKindsEnv({{"AWS_ENDPOINT_URL", "http://a"},
-                                                      {"AWS_ENDPOINT_URL_STS", "http://sts"}}),
-                                     "x"),
-            "http://sts");
+TEST(AwsStsEndpoint, SpecificThenGeneralThenThePartitionTable) {
+  auto url = [](const std::map<std::string, std::string>& vars, std::string_view region,
+                internal::AwsEndpointFlags flags = {}) {
+    auto endpoint = internal::StsEndpoint(ProfileKindsEnv(vars), region, flags);
+    return endpoint.ok() ? endpoint->url + " " + endpoint->signing_region
+                         : "error: " + endpoint.error().message;
+  };
+  EXPECT_EQ(url({}, "eu-west-1"), "https://sts.eu-west-1.amazonaws.com eu-west-1");
+  EXPECT_EQ(url({}, "cn-north-1"), "https://sts.cn-north-1.amazonaws.com.cn cn-north-1");
+  EXPECT_EQ(url({}, "us-east-1", {.fips = true}),
+            "https://sts-fips.us-east-1.amazonaws.com us-east-1");
+  EXPECT_EQ(url({{"AWS_ENDPOINT_URL", "http://a/"}}, "x"), "http://a x");
+  EXPECT_EQ(url({{"AWS_ENDPOINT_URL", "http://a"}, {"AWS_ENDPOINT_URL_STS", "http://sts"}}, "x"),
+            "http://sts x");
 }
 
 }  // namespace

@@ -159,15 +159,23 @@ TEST_F(AwsProviderTest, StagesAndVersionsFollowRotation) {
               HasError(ErrorCode::kNotFound));
 }
 
-TEST_F(AwsProviderTest, PendingFirstVersionCreatesAnEmptySecret) {
+// AWS makes a secret's first version AWSCURRENT whatever labels were asked for (the test server
+// does too, proved with the aws CLI): a pending first version would be served as current, so it
+// is refused and nothing is created.
+TEST_F(AwsProviderTest, PendingFirstVersionIsRefusedNotServedAsCurrent) {
   auto provider = Make(Options());
-  auto v1 = provider->Put("new-secret", SecretValue("staged"), Stage::kPending);
-  ASSERT_THAT(v1, IsOk());
+  auto v1 = provider->Put("new-secret", SecretValue("staged-Planted-9f2c"), Stage::kPending);
+  EXPECT_THAT(v1, HasErrorMessage(ErrorCode::kNotFound, "put it as current, not as pending"));
+  EXPECT_THAT(v1.error().message, Not(HasSubstr("Planted")));
+  EXPECT_EQ(server_.OpCount("CreateSecret"), 0);
   EXPECT_THAT(provider->Get("new-secret", VersionSelector::Current()),
               HasError(ErrorCode::kNotFound));
-  ASSERT_THAT(provider->PromoteToCurrent("new-secret", v1->version_id), IsOk());
-  EXPECT_TRUE(provider->Get("new-secret", VersionSelector::Current())->value.Equals("staged"));
-  EXPECT_EQ(server_.OpCount("CreateSecret"), 1);
+  // Put as current, then a pending version: pending only, as before.
+  ASSERT_THAT(provider->Put("new-secret", SecretValue("one"), Stage::kCurrent), IsOk());
+  auto v2 = provider->Put("new-secret", SecretValue("two"), Stage::kPending);
+  ASSERT_THAT(v2, IsOk());
+  EXPECT_THAT(v2->stages, ElementsAre(Stage::kPending));
+  EXPECT_TRUE(provider->Get("new-secret", VersionSelector::Current())->value.Equals("one"));
 }
 
 TEST_F(AwsProviderTest, BinaryValuesAndFieldsRoundTrip) {

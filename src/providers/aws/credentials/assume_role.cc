@@ -58,6 +58,7 @@ class RoleSource : public AwsCredentialSource {
         source_(std::move(source), deps.clock),  // botocore's 15/10 min
         env_(deps.env),
         region_(deps.region.empty() ? "us-east-1" : deps.region),
+        endpoint_flags_(deps.endpoint_flags),
         http_(deps.sts),
         clock_(deps.clock) {}
   std::string_view Name() const override { return "assume role"; }
@@ -87,7 +88,8 @@ class RoleSource : public AwsCredentialSource {
  private:
   // `source_expired`: STS said the source's token expired (worth one fetch of new ones).
   Result<AwsCredentials> AssumeRole(const AwsCredentials& source, bool& source_expired) {
-    const std::string endpoint = StsEndpointUrl(env_, region_);
+    LOCKSMITH_ASSIGN_OR_RETURN(AwsEndpoint sts, StsEndpoint(env_, region_, endpoint_flags_));
+    const std::string& endpoint = sts.url;
     const auto now = clock_.WallNow();
     std::string session = settings_.session_name;
     if (session.empty()) {
@@ -116,7 +118,7 @@ class RoleSource : public AwsCredentialSource {
     to_sign.body = body;
     to_sign.headers = {request.headers.begin(), request.headers.end()};
     SigV4Params params;
-    params.region = region_;
+    params.region = sts.signing_region;
     params.service = "sts";
     params.time = now;
     LOCKSMITH_ASSIGN_OR_RETURN(SigV4Result signed_request, SignRequest(to_sign, source, params));
@@ -146,6 +148,7 @@ class RoleSource : public AwsCredentialSource {
   RefreshingCredentials source_;
   EnvLookup env_;
   std::string region_;
+  AwsEndpointFlags endpoint_flags_;
   HttpClient& http_;
   Clock& clock_;
 };

@@ -12,7 +12,7 @@ namespace locksmith::internal {
 inline constexpr int kMaxRoleChainDepth = 8;
 
 // kNotFound unless files.profile sets role_arn (without web_identity_token_file, which is web
-// identity's). Then STS AssumeRole at StsEndpointUrl with RoleArn, RoleSessionName
+// identity's). Then STS AssumeRole at StsEndpoint with RoleArn, RoleSessionName
 // (role_session_name, else "locksmith-<epoch>"), ExternalId (external_id), DurationSeconds
 // (duration_seconds, 900-43200), signed with the source credentials:
 //   source_profile      its static keys, its credential_process or web identity, or its own

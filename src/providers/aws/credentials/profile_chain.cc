@@ -42,7 +42,8 @@ AwsCredentialSourcePtr MakeProfileWebIdentitySource(const AwsSharedFiles& files,
     }
     return env(name);
   };
-  return MakeWebIdentityCredentialSource(std::move(lookup), deps.region, deps.sts, deps.clock);
+  return MakeWebIdentityCredentialSource(std::move(lookup), deps.region, deps.endpoint_flags,
+                                         deps.sts, deps.clock);
 }
 
 std::vector<AwsCredentialSourcePtr> MakeProfileProviders(const AwsSharedFiles& files,

@@ -10,6 +10,7 @@
 #include "locksmith/dotenv_provider.h"  // EnvLookup
 #include "providers/aws/credentials/profile.h"
 #include "providers/aws/credentials/source.h"
+#include "providers/aws/endpoints.h"
 #include "transport/http_client.h"
 
 namespace locksmith::internal {
@@ -23,6 +24,7 @@ struct AwsCredentialDeps {
   HttpClient& sts;
   Clock& clock;
   SubprocessLimits process_limits;
+  AwsEndpointFlags endpoint_flags;  // FIPS / dual-stack for STS
 };
 
 // In botocore's order: web identity (AWS_WEB_IDENTITY_TOKEN_FILE / AWS_ROLE_ARN /

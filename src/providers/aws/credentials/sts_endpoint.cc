@@ -4,13 +4,18 @@
 
 namespace locksmith::internal {
 
-std::string StsEndpointUrl(const EnvLookup& env, std::string_view region) {
-  std::string endpoint =
-      NonEmptyEnv(env, "AWS_ENDPOINT_URL_STS")
-          .value_or(NonEmptyEnv(env, "AWS_ENDPOINT_URL")
-                        .value_or("https://sts." + std::string(region) + ".amazonaws.com"));
-  while (!endpoint.empty() && endpoint.back() == '/') {
-    endpoint.pop_back();
+Result<AwsEndpoint> StsEndpoint(const EnvLookup& env, std::string_view region,
+                                AwsEndpointFlags flags) {
+  AwsEndpoint endpoint;
+  if (auto url = NonEmptyEnv(env, "AWS_ENDPOINT_URL_STS")) {
+    endpoint = {std::move(*url), std::string(region)};
+  } else if (auto any = NonEmptyEnv(env, "AWS_ENDPOINT_URL")) {
+    endpoint = {std::move(*any), std::string(region)};
+  } else {
+    LOCKSMITH_ASSIGN_OR_RETURN(endpoint, ResolveAwsEndpoint(AwsService::kSts, region, flags));
+  }
+  while (!endpoint.url.empty() && endpoint.url.back() == '/') {
+    endpoint.url.pop_back();
   }
   return endpoint;
 }

@@ -8,8 +8,13 @@ namespace {
 
 class WebIdentitySource : public AwsCredentialSource {
  public:
-  WebIdentitySource(EnvLookup env, std::string region, HttpClient& http, Clock& clock)
-      : env_(std::move(env)), region_(std::move(region)), http_(http), clock_(clock) {}
+  WebIdentitySource(EnvLookup env, std::string region, AwsEndpointFlags flags, HttpClient& http,
+                    Clock& clock)
+      : env_(std::move(env)),
+        region_(std::move(region)),
+        flags_(flags),
+        http_(http),
+        clock_(clock) {}
   std::string_view Name() const override { return "web identity"; }
   Result<AwsCredentials> Fetch() override {
     auto token_file = NonEmptyEnv(env_, "AWS_WEB_IDENTITY_TOKEN_FILE");
@@ -32,7 +37,8 @@ class WebIdentitySource : public AwsCredentialSource {
                                          .count()));
     LOCKSMITH_ASSIGN_OR_RETURN(SecretValue token,
                                ReadCredentialFile(*token_file, "AWS_WEB_IDENTITY_TOKEN_FILE"));
-    const std::string endpoint = StsEndpointUrl(env_, region_);
+    LOCKSMITH_ASSIGN_OR_RETURN(AwsEndpoint sts, StsEndpoint(env_, region_, flags_));
+    const std::string& endpoint = sts.url;
     HttpRequest request("POST", endpoint + "/");
     request.max_response_bytes = kMaxCredentialsBody;
     request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
@@ -52,6 +58,7 @@ class WebIdentitySource : public AwsCredentialSource {
  private:
   EnvLookup env_;
   std::string region_;
+  AwsEndpointFlags flags_;
   HttpClient& http_;
   Clock& clock_;
 };
@@ -59,8 +66,9 @@ class WebIdentitySource : public AwsCredentialSource {
 }  // namespace
 
 AwsCredentialSourcePtr MakeWebIdentityCredentialSource(EnvLookup env, std::string region,
-                                                       HttpClient& http, Clock& clock) {
-  return std::make_unique<WebIdentitySource>(std::move(env), std::move(region), http, clock);
+                                                       AwsEndpointFlags flags, HttpClient& http,
+                                                       Clock& clock) {
+  return std::make_unique<WebIdentitySource>(std::move(env), std::move(region), flags, http, clock);
 }
 
 }  // namespace locksmith::internal

@@ -7,13 +7,16 @@
 #include "locksmith/clock.h"
 #include "locksmith/dotenv_provider.h"  // EnvLookup
 #include "providers/aws/credentials/source.h"
+#include "providers/aws/endpoints.h"
 #include "transport/http_client.h"
 
 namespace locksmith::internal {
 
 // STS AssumeRoleWithWebIdentity (an unsigned call) at AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL /
-// https://sts.<region>.amazonaws.com. `http` and `clock` must outlive the source.
+// the STS endpoint of `region` with `flags` (providers/aws/endpoints.h: sts.<region>.<the
+// partition's suffix>). `http` and `clock` must outlive the source.
 AwsCredentialSourcePtr MakeWebIdentityCredentialSource(EnvLookup env, std::string region,
-                                                       HttpClient& http, Clock& clock);
+                                                       AwsEndpointFlags flags, HttpClient& http,
+                                                       Clock& clock);
 
 }  // namespace locksmith::internal
