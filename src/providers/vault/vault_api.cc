@@ -93,11 +93,22 @@ std::string VaultErrorText(const nlohmann::json& json) {
 
 }  // namespace
 
+bool VaultSaysInvalidToken(const VaultReply& reply) {
+  if (reply.status != 403) {
+    return false;
+  }
+  std::string raw = VaultErrorText(reply.json);
+  const bool invalid = raw.find("invalid token") != std::string::npos;
+  WipeString(raw);
+  return invalid;
+}
+
 Error VaultError(const VaultReply& reply, std::string_view what, BackendText text,
                  std::span<const std::string_view> secrets) {
   std::string raw = VaultErrorText(reply.json);
   // Read for the one fact that picks the code, then quoted (scrubbed) only for reads.
   const bool cas_conflict = raw.find("check-and-set") != std::string::npos;
+  const bool invalid_token = raw.find("invalid token") != std::string::npos;
   std::string detail = text == BackendText::kScrubbed ? ScrubBackendText(raw, secrets) : "";
   WipeString(raw);
   ErrorCode code = ErrorCode::kInternal;
@@ -117,8 +128,13 @@ Error VaultError(const VaultReply& reply, std::string_view what, BackendText tex
       summary = "not authenticated";
       break;
     case 403:
-      code = ErrorCode::kPermissionDenied;
-      summary = "permission denied";
+      if (invalid_token) {
+        code = ErrorCode::kUnauthenticated;
+        summary = "token rejected (expired, revoked or mistyped)";
+      } else {
+        code = ErrorCode::kPermissionDenied;
+        summary = "permission denied";
+      }
       break;
     case 404:
       code = ErrorCode::kNotFound;

@@ -53,10 +53,15 @@ class VaultApi {
   bool allow_plain_http_;
 };
 
-// The error for a non-2xx reply. `what` says what was being done ("reading 'jwt-secret'"); the
-// code follows the HTTP status. Vault's own error text is quoted only with
-// BackendText::kScrubbed (reads), through ScrubBackendText with `secrets`; never for kOmit
-// (writes and logins, whose requests carry values and credentials).
+// True for a 403 that Vault says is about the token itself ("invalid token": expired, revoked or
+// unknown, as Vault's token docs describe), not about a policy: a token without a capability gets
+// "permission denied" alone. Vault versions before that addition say only "permission denied".
+bool VaultSaysInvalidToken(const VaultReply& reply);
+
+// The error for a non-2xx reply. A 403 saying "invalid token" is kUnauthenticated. `what` says what
+// was being done ("reading 'jwt-secret'"); the code follows the HTTP status. Vault's own error text
+// is quoted only with BackendText::kScrubbed (reads), through ScrubBackendText with `secrets`;
+// never for kOmit (writes and logins, whose requests carry values and credentials).
 Error VaultError(const VaultReply& reply, std::string_view what, BackendText text,
                  std::span<const std::string_view> secrets = {});
 
