@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """Proves tests/servers/vault_server.py faithful: the real Vault client hvac drives it through
 the whole flow locksmith relies on (policy, AppRole, KV v2 write/read/versions/metadata/list, CAS,
-token renew-self / lookup-self with TTL and max TTL, permission denied, namespaces)."""
+token renew-self / lookup-self with TTL and max TTL, permission denied, namespaces; a standby's
+307 to the active node, a token without the default policy, the system max TTL)."""
 
 import json
 import os
 import sys
 import unittest
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -297,6 +299,102 @@ path "plus/kv/data/app/*" { capabilities = ["read"] }
                          ("legacy/kv/", "kv", {"version": "1"}))
         pki = root.adapter.get("/v1/sys/internal/ui/mounts/team/pki/issue")["data"]
         self.assertEqual((pki["path"], pki["type"]), ("team/pki/", "pki"))
+
+    # ---- issue 10: standby redirects, lookup-self denied, the system max TTL ----
+
+    def test_standby_redirects_to_the_active_node(self):
+        # hvac (through requests) follows a standby's 307 with the same method, body and
+        # X-Vault-Token, as Vault's Go client does.
+        with VaultTestServer(args=("--standby-redirect-to", self.server.url)) as standby:
+            client = hvac.Client(url=standby.url, token="root")
+            client.secrets.kv.v2.create_or_update_secret(path=PREFIX + "/standby",
+                                                         secret={"value": "via-standby"})
+            read = client.secrets.kv.v2.read_secret_version(path=PREFIX + "/standby")
+            self.assertEqual(read["data"]["data"]["value"], "via-standby")
+            self.root().sys.create_or_update_policy(name="reader", policy=READER_POLICY)
+            self.root().auth.approle.create_or_update_approle("standby-role",
+                                                              token_policies=["reader"])
+            role_id = self.root().auth.approle.read_role_id("standby-role")["data"]["role_id"]
+            secret_id = self.root().auth.approle.generate_secret_id(
+                "standby-role")["data"]["secret_id"]
+            app = hvac.Client(url=standby.url)
+            app.auth.approle.login(role_id=role_id, secret_id=secret_id)  # POST body re-sent
+            self.assertIn("reader", app.auth.token.lookup_self()["data"]["policies"])
+            self.assertEqual(app.auth.token.renew_self()["auth"]["lease_duration"], 2764800)
+            with urllib.request.urlopen(standby.url + "/_test/stats") as response:
+                self.assertGreaterEqual(json.loads(response.read())["redirects"], 5)
+            # The answer itself: 307, the active node's address with the same path and query.
+            raw = urllib.request.Request(standby.url + "/v1/secret/data/x?version=2")
+            opener = urllib.request.build_opener(NoRedirect)
+            with self.assertRaises(urllib.error.HTTPError) as caught:
+                opener.open(raw)
+            self.assertEqual(caught.exception.code, 307)
+            self.assertEqual(caught.exception.headers["Location"],
+                             self.server.url + "/v1/secret/data/x?version=2")
+
+    def test_invalid_token_and_denied_lookup_self(self):
+        root = self.root()
+        root.sys.create_or_update_policy(name="reader", policy=READER_POLICY)
+        root.secrets.kv.v2.create_or_update_secret(path=PREFIX + "/nodefault",
+                                                   secret={"value": "v"})
+        # A token without the default policy reads its paths but may not look itself up.
+        created = root.auth.token.create(policies=["reader"], no_default_policy=True)
+        token = created["auth"]["client_token"]
+        self.assertNotIn("default", created["auth"]["policies"])
+        client = hvac.Client(url=self.server.url, token=token)
+        self.assertEqual(client.secrets.kv.v2.read_secret_version(
+            path=PREFIX + "/nodefault")["data"]["data"]["value"], "v")
+        with self.assertRaises(hvac.exceptions.Forbidden) as denied:
+            client.auth.token.lookup_self()
+        self.assertNotIn("invalid token", str(denied.exception))
+        with self.assertRaises(hvac.exceptions.Forbidden):
+            client.auth.token.renew_self()
+        # With the default policy it may.
+        with_default = root.auth.token.create(policies=["reader"])["auth"]["client_token"]
+        self.assertEqual(hvac.Client(url=self.server.url, token=with_default)
+                         .auth.token.lookup_self()["data"]["policies"], ["default", "reader"])
+        # A dead token: 403 with "invalid token" added, on any path.
+        dead = hvac.Client(url=self.server.url, token="hvs.not-a-token")
+        for call in (dead.auth.token.lookup_self,
+                     lambda: dead.secrets.kv.v2.read_secret_version(path=PREFIX + "/nodefault")):
+            with self.assertRaises(hvac.exceptions.Forbidden) as caught:
+                call()
+            self.assertIn("invalid token", str(caught.exception))
+            self.assertIn("permission denied", str(caught.exception))
+
+    def test_system_max_ttl_caps_tokens_without_their_own(self):
+        root = self.root()
+        root.sys.create_or_update_policy(name="reader", policy=READER_POLICY)
+        # token_max_ttl 0: only the system max (768h by default) bounds the token.
+        root.auth.approle.create_or_update_approle("sysmax", token_policies=["reader"],
+                                                   token_ttl="1000h", token_max_ttl=0)
+        role_id = root.auth.approle.read_role_id("sysmax")["data"]["role_id"]
+        secret_id = root.auth.approle.generate_secret_id("sysmax")["data"]["secret_id"]
+        client = hvac.Client(url=self.server.url)
+        login = client.auth.approle.login(role_id=role_id, secret_id=secret_id)
+        self.assertEqual(login["auth"]["lease_duration"], 768 * 3600)  # capped at issue
+        self.control("/_test/clock/advance", {"seconds": 700 * 3600})
+        renewed = client.auth.token.renew_self(increment="768h")
+        self.assertEqual(renewed["auth"]["lease_duration"], 68 * 3600)  # capped at renewal
+        self.assertIn("max_ttl", renewed["warnings"][0])
+        self.control("/_test/clock/advance", {"seconds": 68 * 3600})
+        with self.assertRaises(hvac.exceptions.Forbidden):
+            client.auth.token.lookup_self()
+        # A configured system max (max_lease_ttl) bounds tokens the same way.
+        self.control("/_test/config", {"max_lease_ttl": "3h"})
+        try:
+            client.auth.approle.login(role_id=role_id, secret_id=secret_id)
+            self.assertEqual(client.auth.token.lookup_self()["data"]["ttl"], 3 * 3600)
+            self.control("/_test/clock/advance", {"seconds": 2 * 3600})
+            self.assertEqual(client.auth.token.renew_self(increment="3h")["auth"]
+                             ["lease_duration"], 3600)
+        finally:
+            self.control("/_test/config", {"max_lease_ttl": "768h"})
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
 
 
 if __name__ == "__main__":

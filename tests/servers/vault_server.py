@@ -11,7 +11,11 @@ and error bodies of api-docs/secret/kv/kv-v2, auth/approle and auth/token) for:
              answer 404 once the clock has passed it, as path_data.go does),
              POST <mount>/delete|undelete|destroy/<path>
   AppRole    POST auth/approle/login, role create/read, role-id, secret-id
-  Tokens     auth/token/lookup-self, renew-self (TTL and max TTL), revoke-self, create
+  Tokens     auth/token/lookup-self, renew-self (TTL and max TTL, capped by the system max TTL,
+             768h unless --max-lease-ttl), revoke-self, create; the self endpoints need the
+             built-in "default" policy (no_default_policy / token_no_default_policy drop it),
+             and a dead token's 403 says "invalid token"
+  Standby    --standby-redirect-to URL: 307 to the active node for every /v1 request
   ACL        sys/policy/<name> and sys/policies/acl/<name> (HCL path blocks with capabilities)
   Namespaces sys/namespaces/<name>, the X-Vault-Namespace header
   Mounts     POST sys/mounts/<path> (type "kv" with options.version "2", or "kv-v2": a KV v2
@@ -35,8 +39,11 @@ Test controls (no token needed, never under /v1):
        "depth" (1,000,000) arrays; "huge" streams a valid KV read of "bytes" (64 MiB) without
        Content-Length until the client hangs up; "answer" sends "body" (JSON) with "status" (200):
        a proxy or a server that answers something else)
+  POST /_test/standby {"redirect_to": URL, "count": N, "omit_location": bool}: answer 307 to
+                      the active node at URL (Handler.apply_standby); {} ends it
+  POST /_test/config {"max_lease_ttl": "768h"}: the system max TTL (also --max-lease-ttl)
   GET  /_test/stats   counters: requests, logins, renewals, lookups, connections, data_reads
-                      (KV v2 data GETs), metadata_reads
+                      (KV v2 data GETs), metadata_reads, redirects
   POST /_test/revoke {"token": "..."}  revokes a token (as an operator would)
 
 Prints the port on stdout once listening on 127.0.0.1 (port 0 unless --port).
@@ -142,6 +149,33 @@ def permission_denied():
     return VaultError(403, ["1 error occurred:\n\t* permission denied\n\n"])
 
 
+def invalid_token():
+    """A missing, expired, revoked or unknown token: Vault adds "invalid token" to the 403
+    (website/content/docs/concepts/tokens.mdx, "Error responses"); a valid token without the
+    capability gets "permission denied" alone."""
+    return VaultError(403, ["2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n"])
+
+
+# The paths of Vault's built-in "default" policy that locksmith relies on (the real one has more:
+# sys/capabilities-self, cubbyhole/*, ...). A token created with no_default_policy (or from a role
+# with token_no_default_policy) lacks them: lookup-self and renew-self answer 403.
+DEFAULT_POLICY = """
+path "auth/token/lookup-self" {
+  capabilities = ["read"]
+}
+path "auth/token/renew-self" {
+  capabilities = ["update"]
+}
+path "auth/token/revoke-self" {
+  capabilities = ["update"]
+}
+"""
+
+# Vault's system max TTL (max_lease_ttl in the server config): 768h unless configured. A token
+# whose own max TTL is 0 (or larger) is capped by it, at issue and at every renewal.
+DEFAULT_MAX_LEASE_TTL = 768 * 3600
+
+
 class Namespace:
     def __init__(self, path):
         self.path = path
@@ -151,6 +185,8 @@ class Namespace:
         self.policy_text = {}
         self.roles = {}  # role name -> role record
         self.children = set()
+        self.policies["default"] = parse_policy_hcl(DEFAULT_POLICY)
+        self.policy_text["default"] = DEFAULT_POLICY
 
 
 class State:
@@ -163,10 +199,15 @@ class State:
                       "failed_logins": 0, "data_reads": 0, "metadata_reads": 0}
         self.fault = {"mode": "none"}
         self.fault_release = threading.Event()
+        self.standby = {}  # see Handler.apply_standby
+        self.max_lease_ttl = DEFAULT_MAX_LEASE_TTL
 
     def add_token(self, token_id, policies, ns, ttl, max_ttl, renewable, path, display,
                   meta=None):
         now = CLOCK.now
+        if ttl:  # root tokens (ttl 0) never expire; every other one is capped by the system max
+            max_ttl = min(max_ttl or self.max_lease_ttl, self.max_lease_ttl)
+            ttl = min(ttl, max_ttl)
         record = {
             "id": token_id, "accessor": secrets.token_hex(12), "policies": sorted(set(policies)),
             "ns": ns, "creation_time": now, "issue_time": now, "creation_ttl": ttl, "ttl": ttl,
@@ -366,6 +407,8 @@ class Handler(BaseHTTPRequestHandler):
                 return
             with LOCK:
                 state.stats["requests"] += 1
+            if self.apply_standby(path):
+                return
             if self.apply_fault(method, path, body):
                 return
             if method == "GET" and query.get("list", [""])[0] == "true":
@@ -444,6 +487,33 @@ class Handler(BaseHTTPRequestHandler):
             return False
         return True
 
+    # ---- standby ----
+    # A performance standby without request forwarding (or whose forwarding failed) answers every
+    # /v1 request, the health and leader endpoints aside, with 307 and Location: the active node's
+    # api_addr + the same path and query (http/handler.go, respondStandby), empty body. Set by
+    # --standby-redirect-to URL or POST /_test/standby {"redirect_to": URL, "count": N (only the
+    # next N requests), "omit_location": true (a broken node: no Location)}; {} turns it off.
+    STANDBY_LOCAL = ("/v1/sys/health", "/v1/sys/leader", "/v1/sys/seal-status")
+
+    def apply_standby(self, path):
+        state = self.server.state
+        with LOCK:
+            standby = dict(state.standby)
+            if not standby or not path.startswith("/v1/") or path in self.STANDBY_LOCAL:
+                return False
+            if "count" in standby:
+                state.standby["count"] -= 1
+                if state.standby["count"] <= 0:
+                    state.standby = {}
+            state.stats["redirects"] = state.stats.get("redirects", 0) + 1
+        self.send_response(307)
+        if not standby.get("omit_location"):
+            self.send_header("Location", standby["redirect_to"].rstrip("/") + self.path)
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return True
+
     def stream_padded(self, prefix, size, suffix):
         # A 200 answer of `size` padding bytes between prefix and suffix, with no Content-Length:
         # the client reads until the connection closes (or gives up, which ends the loop).
@@ -481,6 +551,14 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     state.fault_release = threading.Event()
                 return 200, {"fault": state.fault}
+            if path == "/_test/standby" and method == "POST":
+                state.standby = {k: body[k] for k in ("redirect_to", "count", "omit_location")
+                                 if k in body}
+                return 200, {"standby": state.standby}
+            if path == "/_test/config" and method == "POST":
+                if "max_lease_ttl" in body:
+                    state.max_lease_ttl = parse_duration(body["max_lease_ttl"])
+                return 200, {"max_lease_ttl": state.max_lease_ttl}
             if path == "/_test/stats":
                 return 200, dict(state.stats)
             if path == "/_test/revoke" and method == "POST":
@@ -498,10 +576,10 @@ class Handler(BaseHTTPRequestHandler):
                 token_id = auth[7:]
         record = self.server.state.tokens.get(token_id or "")
         if record is None:
-            raise permission_denied()
+            raise invalid_token()
         if record["expire"] is not None and CLOCK.now >= record["expire"]:
             self.server.state.tokens.pop(token_id, None)
-            raise permission_denied()
+            raise invalid_token()
         if record["ns"] != ns.path and "root" not in record["policies"]:
             raise permission_denied()
         return record
@@ -564,8 +642,9 @@ class Handler(BaseHTTPRequestHandler):
                           for known in role["secret_ids"])
             if secrets.compare_digest(role["role_id"].encode(), role_id.encode()) and matched:
                 state.stats["logins"] += 1
+                default = [] if role.get("token_no_default_policy") else ["default"]
                 record = state.add_token(
-                    "hvs." + secrets.token_urlsafe(18), ["default"] + role["token_policies"],
+                    "hvs." + secrets.token_urlsafe(18), default + role["token_policies"],
                     ns.path, role["token_ttl"], role["token_max_ttl"], True,
                     "auth/approle/login", "approle", {"role_name": name})
                 return 200, self.envelope(auth=self.auth_block(record))
@@ -584,6 +663,7 @@ class Handler(BaseHTTPRequestHandler):
             role["token_policies"] = list(policies)
             role["token_ttl"] = parse_duration(body.get("token_ttl"), 2764800)
             role["token_max_ttl"] = parse_duration(body.get("token_max_ttl"), 0)
+            role["token_no_default_policy"] = bool(body.get("token_no_default_policy", False))
             if "role_id" in body:
                 role["role_id"] = str(body["role_id"])
             return 204, None
@@ -611,6 +691,10 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         token = self.token(ns)
         now = CLOCK.now
+        if op in ("lookup-self", "renew-self", "revoke-self"):
+            # Granted by the default policy, which a token may lack (no_default_policy).
+            self.require(ns, token, "auth/token/" + op,
+                         "read" if method == "GET" else "update")
         if op == "lookup-self" and method == "GET":
             state.stats["lookups"] += 1
             ttl = 0 if token["expire"] is None else int(token["expire"] - now)
@@ -645,8 +729,9 @@ class Handler(BaseHTTPRequestHandler):
             self.require(ns, token, "auth/token/create", "update")
             ttl = parse_duration(body.get("ttl"), 2764800)
             max_ttl = parse_duration(body.get("explicit_max_ttl"), 0)
+            default = [] if body.get("no_default_policy") else ["default"]
             record = state.add_token(str(body.get("id") or "hvs." + secrets.token_urlsafe(18)),
-                                     ["default"] + list(body.get("policies", [])), ns.path, ttl,
+                                     default + list(body.get("policies", [])), ns.path, ttl,
                                      max_ttl, bool(body.get("renewable", True)),
                                      "auth/token/create", "token", body.get("meta"))
             return 200, self.envelope(auth=self.auth_block(record))
@@ -876,9 +961,16 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--root-token", default=os.environ.get("VAULT_TEST_ROOT_TOKEN", "root"))
+    parser.add_argument("--standby-redirect-to", default="",
+                        help="act as a standby: 307 to this active node's address")
+    parser.add_argument("--max-lease-ttl", default=str(DEFAULT_MAX_LEASE_TTL),
+                        help="the system max TTL (Vault's max_lease_ttl), default 768h")
     args = parser.parse_args()
     server = Server(("127.0.0.1", args.port), Handler)
     server.state = State(args.root_token)
+    server.state.max_lease_ttl = parse_duration(args.max_lease_ttl)
+    if args.standby_redirect_to:
+        server.state.standby = {"redirect_to": args.standby_redirect_to}
     print(server.server_address[1], flush=True)
     try:
         server.serve_forever()

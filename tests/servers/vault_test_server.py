@@ -8,10 +8,10 @@ SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vault_server.
 
 
 class VaultTestServer:
-    def __init__(self, root_token="root"):
+    def __init__(self, root_token="root", args=()):
         self.root_token = root_token
         self.process = subprocess.Popen(
-            [sys.executable, SERVER, "--root-token", root_token], stdout=subprocess.PIPE,
+            [sys.executable, SERVER, "--root-token", root_token, *args], stdout=subprocess.PIPE,
             text=True)
         self.port = int(self.process.stdout.readline())
         self.url = "http://127.0.0.1:%d" % self.port

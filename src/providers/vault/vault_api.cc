@@ -1,13 +1,19 @@
 #include "providers/vault/vault_api.h"
 
+#include <spdlog/spdlog.h>
+
+#include "locksmith/log.h"
+#include "providers/vault/vault_redirect.h"
+
 namespace locksmith::internal {
 
 VaultApi::VaultApi(HttpClient& http, std::string addr, std::string namespace_name,
-                   std::chrono::milliseconds timeout)
+                   std::chrono::milliseconds timeout, bool allow_plain_http)
     : http_(http),
       addr_(std::move(addr)),
       namespace_(std::move(namespace_name)),
-      timeout_(timeout) {
+      timeout_(timeout),
+      allow_plain_http_(allow_plain_http) {
   while (!addr_.empty() && addr_.back() == '/') {
     addr_.pop_back();
   }
@@ -30,6 +36,24 @@ Result<VaultReply> VaultApi::Call(std::string_view method, std::string_view path
   }
   WipeString(body);
   LOCKSMITH_ASSIGN_OR_RETURN(HttpResponse response, http_.Send(request));
+  // A standby's 307 (or a proxy's redirect): the same request, token and body included, to the
+  // target, once VaultRedirectTarget has held it to the configured address's rules.
+  for (int redirects = 0; IsVaultRedirect(response.status); ++redirects) {
+    if (redirects == kMaxVaultRedirects) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "vault: more than " + std::to_string(kMaxVaultRedirects) +
+                           " redirects (HTTP " + std::to_string(response.status) +
+                           "); is a standby pointing at another standby? Point VAULT_ADDR at the "
+                           "active node or the cluster's load balancer");
+    }
+    LOCKSMITH_ASSIGN_OR_RETURN(
+        std::string target,
+        VaultRedirectTarget(request.url, response.Header("Location"), allow_plain_http_));
+    Logger()->debug("vault: following a redirect (HTTP {})", response.status);
+    request.url = std::move(target);
+    WipeString(response.body);
+    LOCKSMITH_ASSIGN_OR_RETURN(response, http_.Send(request));
+  }
   VaultReply reply;
   reply.status = response.status;
   if (response.body.empty()) {
@@ -69,11 +93,22 @@ std::string VaultErrorText(const nlohmann::json& json) {
 
 }  // namespace
 
+bool VaultSaysInvalidToken(const VaultReply& reply) {
+  if (reply.status != 403) {
+    return false;
+  }
+  std::string raw = VaultErrorText(reply.json);
+  const bool invalid = raw.find("invalid token") != std::string::npos;
+  WipeString(raw);
+  return invalid;
+}
+
 Error VaultError(const VaultReply& reply, std::string_view what, BackendText text,
                  std::span<const std::string_view> secrets) {
   std::string raw = VaultErrorText(reply.json);
   // Read for the one fact that picks the code, then quoted (scrubbed) only for reads.
   const bool cas_conflict = raw.find("check-and-set") != std::string::npos;
+  const bool invalid_token = raw.find("invalid token") != std::string::npos;
   std::string detail = text == BackendText::kScrubbed ? ScrubBackendText(raw, secrets) : "";
   WipeString(raw);
   ErrorCode code = ErrorCode::kInternal;
@@ -93,8 +128,13 @@ Error VaultError(const VaultReply& reply, std::string_view what, BackendText tex
       summary = "not authenticated";
       break;
     case 403:
-      code = ErrorCode::kPermissionDenied;
-      summary = "permission denied";
+      if (invalid_token) {
+        code = ErrorCode::kUnauthenticated;
+        summary = "token rejected (expired, revoked or mistyped)";
+      } else {
+        code = ErrorCode::kPermissionDenied;
+        summary = "permission denied";
+      }
       break;
     case 404:
       code = ErrorCode::kNotFound;

@@ -162,9 +162,23 @@ Result<void> VaultAuth::LookupInitialLocked() {
     token = token_.Clone();
   }
   LOCKSMITH_ASSIGN_OR_RETURN(VaultReply reply, api_.Call("GET", "auth/token/lookup-self", &token));
-  if (reply.status == 403 || reply.status == 401) {
+  if (reply.status == 401 || VaultSaysInvalidToken(reply)) {
     return MakeError(ErrorCode::kUnauthenticated,
                      "vault: token rejected (expired, revoked or mistyped)");
+  }
+  if (reply.status == 403) {
+    // The token works but may not look itself up (a policy without Vault's default one): its TTL
+    // is unknown, so it is used as it is, never renewed or replaced ahead of time. A token that is
+    // in fact dead (on a Vault too old to say "invalid token") fails at its first read.
+    if (!lookup_denied_warned_.exchange(true)) {
+      Logger()->warn(
+          "vault: the token may not read auth/token/lookup-self (permission denied): its TTL is "
+          "unknown, so it will not be renewed or replaced before it expires; grant read on "
+          "auth/token/lookup-self and update on auth/token/renew-self (Vault's default policy "
+          "does) to keep it alive");
+    }
+    ScheduleLocked(seconds(0), /*renewable=*/false, /*capped=*/false);
+    return OkResult();
   }
   if (reply.status != 200) {
     return VaultError(reply, "looking up the token", BackendText::kOmit);

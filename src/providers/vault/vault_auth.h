@@ -2,7 +2,8 @@
 // file), renews the token with renew-self at about two thirds of its TTL (with jitter, like
 // Vault's own LifetimeWatcher), logs in again when a renewal comes back shorter than asked (the
 // max TTL is near) and, after a 403, checks the token and logs in once if it was expired or
-// revoked. Tokens and secret ids are SecretValues and never logged.
+// revoked. A token that may not look itself up (lookup-self denied, not "invalid token") is
+// used with an unknown TTL: no renewal. Tokens and secret ids are SecretValues and never logged.
 #pragma once
 
 #include <atomic>
@@ -108,6 +109,7 @@ class VaultAuth {
   bool woken_ = false;
   std::atomic<std::uint64_t> logins_{0};
   std::atomic<std::uint64_t> renewals_{0};
+  std::atomic<bool> lookup_denied_warned_{false};
   std::thread thread_;
 };
 

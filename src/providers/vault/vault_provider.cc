@@ -172,9 +172,9 @@ Result<std::unique_ptr<VaultProvider>> VaultProvider::Create(VaultOptions option
 
   std::unique_ptr<VaultProvider> provider(
       new VaultProvider(std::move(options), std::move(mount), std::move(http), clock));
-  provider->api_ =
-      std::make_unique<VaultApi>(*provider->http_, provider->options_.addr,
-                                 provider->options_.namespace_, provider->options_.timeout);
+  provider->api_ = std::make_unique<VaultApi>(
+      *provider->http_, provider->options_.addr, provider->options_.namespace_,
+      provider->options_.timeout, provider->options_.allow_plain_http);
   LOCKSMITH_ASSIGN_OR_RETURN(provider->auth_,
                              VaultAuth::Create(*provider->api_, std::move(auth), clock, random));
   return provider;
