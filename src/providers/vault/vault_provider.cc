@@ -181,7 +181,14 @@ Result<std::unique_ptr<VaultProvider>> VaultProvider::Create(VaultOptions option
 }
 
 Result<StatusDetailList> VaultProvider::StatusDetails() {
-  LOCKSMITH_ASSIGN_OR_RETURN(VaultTokenInfo info, auth_->LookupSelf());
+  auto looked_up = auth_->LookupSelf();
+  // A token without Vault's default policy may not look itself up: the token still works (see
+  // VaultAuth), so status says what it cannot know instead of failing. Anything else fails.
+  const bool lookup_denied =
+      !looked_up.ok() && looked_up.error().code == ErrorCode::kPermissionDenied;
+  if (!looked_up.ok() && !lookup_denied) {
+    return looked_up.error();
+  }
   StatusDetailList details;
   details.emplace_back("vault address", options_.addr);
   if (!options_.namespace_.empty()) {
@@ -198,6 +205,12 @@ Result<StatusDetailList> VaultProvider::StatusDetails() {
                                                                 : ""));
   }
   details.emplace_back("vault auth", options_.role_id.empty() ? "token" : "approle");
+  if (lookup_denied) {
+    details.emplace_back("token ttl",
+                         "unknown (auth/token/lookup-self denied: the token is not renewed)");
+    return details;
+  }
+  const VaultTokenInfo& info = *looked_up;
   details.emplace_back("token ttl", info.ttl.count() == 0 && info.expire_time.empty()
                                         ? "never expires"
                                         : FormatDuration(info.ttl));

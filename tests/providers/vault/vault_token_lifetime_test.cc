@@ -70,6 +70,23 @@ TEST_F(VaultTokenLifetimeTest, ATokenThatMayNotLookItselfUpStillWorks) {
   EXPECT_THAT(logs.Text(), Not(HasSubstr(token)));
 }
 
+// `locksmith status` with such a token: the facts it knows, the TTL as unknown (before: the whole
+// status failed with "permission denied").
+TEST_F(VaultTokenLifetimeTest, StatusOfATokenThatMayNotLookItselfUp) {
+  const std::string token = TokenWithoutDefaultPolicy();
+  auto provider = Make(TokenOptions(token));
+  ASSERT_NE(provider, nullptr);
+  auto details = provider->StatusDetails();
+  ASSERT_THAT(details, IsOk());
+  std::string text;
+  for (const auto& [key, value] : *details) {
+    text += key + "=" + value + "\n";
+  }
+  EXPECT_THAT(text, HasSubstr("vault auth=token"));
+  EXPECT_THAT(text, HasSubstr("token ttl=unknown (auth/token/lookup-self denied"));
+  EXPECT_THAT(text, Not(HasSubstr(token)));
+}
+
 // A dead token still fails clearly: at start-up, and on a read once it dies (before: "permission
 // denied reading", as if a policy were missing).
 TEST_F(VaultTokenLifetimeTest, ADeadTokenIsStillRejectedClearly) {
