@@ -24,6 +24,7 @@
 #include "locksmith/process_hardening.h"    // IWYU pragma: export
 #include "locksmith/provider.h"             // IWYU pragma: export
 #include "locksmith/random.h"               // IWYU pragma: export
+#include "locksmith/reencryption_job.h"     // IWYU pragma: export
 #include "locksmith/result.h"               // IWYU pragma: export
 #include "locksmith/secret_value.h"         // IWYU pragma: export
 #include "locksmith/secrets_manager.h"      // IWYU pragma: export
