@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <system_error>
@@ -127,7 +129,16 @@ Result<PostgresCluster*> PostgresCluster::Shared() {
 
 PostgresCluster::~PostgresCluster() {
   if (running_) {
-    (void)Stop();
+    if (auto stopped = Stop(); !stopped.ok()) {
+      // Never leave a server behind: SIGQUIT (immediate shutdown) to the postmaster by its pid
+      // file, then remove the directory anyway.
+      std::fprintf(stderr, "PostgresCluster: %s\n", stopped.error().ToString().c_str());
+      std::ifstream pid_file(dir_ / "data" / "postmaster.pid");
+      long pid = 0;
+      if (pid_file >> pid && pid > 1) {
+        kill(static_cast<pid_t>(pid), SIGQUIT);
+      }
+    }
   }
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
