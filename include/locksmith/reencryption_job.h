@@ -9,6 +9,7 @@
 // checkpoint: a rerun after any interruption picks up exactly the rows still to do.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -16,9 +17,12 @@
 #include <string>
 #include <vector>
 
+#include "locksmith/clock.h"
 #include "locksmith/encryption_key_ring.h"
+#include "locksmith/random.h"
 #include "locksmith/result.h"
 #include "locksmith/secret_value.h"
+#include "locksmith/secrets_manager.h"
 
 namespace locksmith {
 
@@ -64,10 +68,22 @@ struct ReencryptionOptions {
   // Reads and decrypts, writes nothing; rows_reencrypted counts what would have been written.
   bool dry_run = false;
   std::size_t max_reported_ids = 1000;
+  // Transient failures (connection lost or killed, server restarting or shutting down,
+  // serialization failure, deadlock): the job reconnects and resumes after the last committed
+  // batch, waiting a full-jitter backoff between tries (the runtime's BackoffDelay). Bounded per
+  // outage (tries and waits since the last committed batch): at most `retry.max_attempts` tries
+  // and `max_retry_wait` of waiting in all; then kUnavailable. Other errors are never retried.
+  RetryOptions retry{.max_attempts = 10,
+                     .base_delay = std::chrono::milliseconds(250),
+                     .max_delay = std::chrono::seconds(10)};
+  std::chrono::milliseconds max_retry_wait = std::chrono::minutes(2);
   // Called after every batch with the totals so far (progress display, metrics).
   std::function<void(const ReencryptionReport&)> on_batch;
   // Called between a batch's read and its write (tests change rows there).
   std::function<void()> between_read_and_write_for_test;
+  // Called right after a batch's commit returned; a test throws from it (a pqxx::in_doubt_error)
+  // to make a committed batch look like one whose commit outcome was lost.
+  std::function<void()> after_commit_for_test;
 };
 
 // Not thread-safe: one Run at a time per object. Different jobs may run at once (on other
@@ -83,16 +99,22 @@ class ReencryptionJob {
   //                       is not unique or of an unsupported type
   //   kPermissionDenied   the role may not read the column, or (unless dry_run) update it
   //   kUnauthenticated    the server refused the credentials
-  //   kUnavailable        cannot connect, connection lost, the server shutting down (retryable:
-  //                       a rerun resumes)
+  //   kUnavailable        still cannot connect, or the connection kept failing, after the
+  //                       retries of options.retry / max_retry_wait (a rerun resumes)
   //   kInternal           any other database error (named by its SQLSTATE)
   virtual Result<ReencryptionReport> Run() = 0;
 
   // `dsn`: a libpq connection string or URI (it may hold a password, hence a SecretValue).
   // `ring` must outlive the job. kInvalidArgument for a malformed DSN, empty names, a zero
   // batch size or a bad context template.
+  // Waits between retries on SystemClock(), jitter from SystemRandom().
   static Result<std::unique_ptr<ReencryptionJob>> Create(SecretValue dsn, EncryptionKeyRing& ring,
                                                          ReencryptionOptions options);
+  // The same with the clock (retry waits) and randomness (jitter) injected; both must outlive
+  // the job.
+  static Result<std::unique_ptr<ReencryptionJob>> Create(SecretValue dsn, EncryptionKeyRing& ring,
+                                                         ReencryptionOptions options, Clock& clock,
+                                                         Random& random);
 };
 
 using ReencryptionJobPtr = std::unique_ptr<ReencryptionJob>;

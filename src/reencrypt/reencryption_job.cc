@@ -1,10 +1,13 @@
-// ReencryptionJob over libpqxx: the batch loop. Each batch is a read (its own transaction), the
-// crypto in memory, and one compare-and-set UPDATE (its own transaction); no transaction is held
-// open while decrypting, and every committed batch is durable progress by itself.
+// ReencryptionJob over libpqxx: the batch loop and its retries. Each batch is a read (its own
+// transaction), the crypto in memory, and one compare-and-set UPDATE (its own transaction); no
+// transaction is held open while decrypting, and every committed batch is durable progress by
+// itself. A transient failure drops the connection, waits a jittered backoff, reconnects and
+// resumes after the last committed batch.
 #include "locksmith/reencryption_job.h"
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <optional>
 #include <pqxx/connection>
 #include <pqxx/result>
@@ -18,6 +21,7 @@
 #include "reencrypt/pg_error.h"
 #include "reencrypt/reencrypt_sql.h"
 #include "reencrypt/row_reencrypter.h"
+#include "runtime/backoff.h"
 
 namespace locksmith {
 namespace {
@@ -49,6 +53,36 @@ void AddRowId(ReencryptionRowIds& ids, const std::string& id, std::size_t cap) {
   }
 }
 
+void MergeRowIds(ReencryptionRowIds& into, const ReencryptionRowIds& batch, std::size_t cap) {
+  into.count += batch.count;
+  for (const std::string& id : batch.ids) {
+    if (into.ids.size() >= cap) {
+      break;
+    }
+    into.ids.push_back(id);
+  }
+}
+
+// Adds one committed batch's counts (`batch` holds only that batch's) to the run's totals.
+void MergeBatch(ReencryptionReport& into, const ReencryptionReport& batch, std::size_t cap) {
+  into.rows_scanned += batch.rows_scanned;
+  into.rows_reencrypted += batch.rows_reencrypted;
+  into.rows_changed_concurrently += batch.rows_changed_concurrently;
+  MergeRowIds(into.null_ids, batch.null_ids, cap);
+  MergeRowIds(into.plaintext_ids, batch.plaintext_ids, cap);
+  MergeRowIds(into.undecryptable_ids, batch.undecryptable_ids, cap);
+}
+
+// Where a run stands across reconnections.
+struct RunProgress {
+  bool counted = false;
+  // Last id of the last committed batch: the cursor after a reconnection. (The key id in the data
+  // is the real checkpoint; this only spares re-reading rows left alone.)
+  std::optional<std::string> last_id;
+  // Set whenever a batch commits: the retry bounds count from the last progress.
+  bool advanced = false;
+};
+
 // The primary key's prefix as the SQL compares it: "ls1:<id>:" for TEXT, hex of 0x01 || id
 // (5 bytes) for BYTEA, and its length in the column's units (characters / bytes).
 std::pair<std::string, int> PrimaryPrefix(CipherColumnKind kind, const std::string& key_id) {
@@ -63,53 +97,105 @@ std::pair<std::string, int> PrimaryPrefix(CipherColumnKind kind, const std::stri
 class PgReencryptionJob : public ReencryptionJob {
  public:
   PgReencryptionJob(SecretValue dsn, EncryptionKeyRing& ring, ReencryptionOptions options,
-                    ContextTemplate context)
+                    ContextTemplate context, Clock& clock, Random& random)
       : dsn_(std::move(dsn)),
         ring_(ring),
         options_(std::move(options)),
-        context_(std::move(context)) {}
+        context_(std::move(context)),
+        clock_(clock),
+        random_(random) {}
 
   Result<ReencryptionReport> Run() override {
-    return GuardPg("connecting to the database", [&]() -> Result<ReencryptionReport> {
+    ReencryptionReport report;
+    RunProgress progress;
+    int failed_tries = 0;
+    std::chrono::milliseconds waited(0);
+    while (true) {
+      progress.advanced = false;
+      const Result<void> attempt = Attempt(progress, report);
+      if (attempt.ok()) {
+        return report;
+      }
+      if (!IsRetryable(attempt.error().code)) {
+        return attempt.error();
+      }
+      if (progress.advanced) {
+        failed_tries = 0;
+        waited = std::chrono::milliseconds(0);
+      }
+      ++failed_tries;
+      if (failed_tries >= options_.retry.max_attempts) {
+        return GiveUp(attempt.error(), failed_tries, waited);
+      }
+      const std::chrono::milliseconds delay =
+          internal::BackoffDelay(options_.retry, failed_tries, random_);
+      if (waited + delay > options_.max_retry_wait) {
+        return GiveUp(attempt.error(), failed_tries, waited);
+      }
+      clock_.SleepFor(delay);
+      waited += delay;
+    }
+  }
+
+ private:
+  static Error GiveUp(const Error& last, int tries, std::chrono::milliseconds waited) {
+    return MakeError(ErrorCode::kUnavailable,
+                     last.message + " (gave up after " + std::to_string(tries) + " tries and " +
+                         std::to_string(waited.count()) +
+                         " ms of waiting; committed batches are kept and a rerun resumes)");
+  }
+
+  // One connection's worth of work: connect, check the table, count (once per run), then batches
+  // from the checkpoint until none is left or something fails.
+  Result<void> Attempt(RunProgress& progress, ReencryptionReport& report) {
+    return GuardPg("connecting to the database", [&]() -> Result<void> {
       pqxx::connection connection(std::string(dsn_.RevealUnsafe()));
       auto info = internal::InspectColumn(connection, options_, !options_.dry_run);
       if (!info.ok()) {
         return info.error();
       }
-      return RunOn(connection, *info);
+      const ReencryptSql sql = internal::BuildReencryptSql(*info);
+      if (!progress.counted) {
+        if (auto counted = Count(connection, *info, sql, report); !counted.ok()) {
+          return counted.error();
+        }
+        progress.counted = true;
+      }
+      return RunBatches(connection, *info, sql, progress, report);
     });
   }
 
- private:
-  Result<ReencryptionReport> RunOn(pqxx::connection& connection, const ColumnInfo& info) {
-    const ReencryptSql sql = internal::BuildReencryptSql(info);
-    ReencryptionReport report;
-    if (auto counted = Count(connection, info, sql, report); !counted.ok()) {
-      return counted.error();
-    }
-    std::optional<std::string> last_id;
+  Result<void> RunBatches(pqxx::connection& connection, const ColumnInfo& info,
+                          const ReencryptSql& sql, RunProgress& progress,
+                          ReencryptionReport& report) {
     while (true) {
       // The primary is read per batch: a ring that follows rotations may change it mid-run, and
       // rows then move to the newer key (still correct; a rerun finishes the rest).
-      auto batch = ReadBatch(connection, info, sql, last_id);
+      auto batch = ReadBatch(connection, info, sql, progress.last_id);
       if (!batch.ok()) {
         return batch.error();
       }
       if (batch->empty()) {
-        return report;
+        return {};
       }
-      last_id = batch->back().id;
-      report.rows_scanned += batch->size();
-      auto writes = ReencryptBatch(info, *batch, report);
+      // This batch's counts stay apart until its commit: a batch that fails (or whose commit
+      // outcome is unknown) is read again after reconnecting and must not count twice.
+      ReencryptionReport tally;
+      tally.rows_scanned = batch->size();
+      std::string batch_last_id = batch->back().id;
+      auto writes = ReencryptBatch(info, *batch, tally);
       if (!writes.ok()) {
         return writes.error();
       }
       if (options_.between_read_and_write_for_test) {
         options_.between_read_and_write_for_test();
       }
-      if (auto written = Write(connection, sql, *writes, report); !written.ok()) {
+      if (auto written = Write(connection, sql, *writes, tally); !written.ok()) {
         return written.error();
       }
+      MergeBatch(report, tally, options_.max_reported_ids);
+      progress.last_id = std::move(batch_last_id);
+      progress.advanced = true;
       if (options_.on_batch) {
         options_.on_batch(report);
       }
@@ -198,6 +284,9 @@ class PgReencryptionJob : public ReencryptionJob {
           sql.compare_and_set, internal::ArrayLiteral(writes.ids),
           internal::ArrayLiteral(writes.old_values), internal::ArrayLiteral(writes.new_values));
       txn.commit();
+      if (options_.after_commit_for_test) {
+        options_.after_commit_for_test();
+      }
       const auto written = static_cast<std::uint64_t>(result.affected_rows());
       report.rows_reencrypted += written;
       report.rows_changed_concurrently += writes.ids.size() - written;
@@ -209,6 +298,8 @@ class PgReencryptionJob : public ReencryptionJob {
   EncryptionKeyRing& ring_;
   ReencryptionOptions options_;
   ContextTemplate context_;
+  Clock& clock_;
+  Random& random_;
 };
 
 }  // namespace
@@ -216,10 +307,21 @@ class PgReencryptionJob : public ReencryptionJob {
 Result<std::unique_ptr<ReencryptionJob>> ReencryptionJob::Create(SecretValue dsn,
                                                                  EncryptionKeyRing& ring,
                                                                  ReencryptionOptions options) {
+  return Create(std::move(dsn), ring, std::move(options), SystemClock(), SystemRandom());
+}
+
+Result<std::unique_ptr<ReencryptionJob>> ReencryptionJob::Create(SecretValue dsn,
+                                                                 EncryptionKeyRing& ring,
+                                                                 ReencryptionOptions options,
+                                                                 Clock& clock, Random& random) {
   if (options.table.empty() || options.column.empty() || options.id_column.empty()) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "reencrypt: table, column and id column are "
                      "required");
+  }
+  if (options.retry.max_attempts < 1) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "reencrypt: retry.max_attempts must be at least 1");
   }
   if (options.batch_size == 0) {
     return MakeError(ErrorCode::kInvalidArgument, "reencrypt: the batch size must be at least 1");
@@ -239,8 +341,8 @@ Result<std::unique_ptr<ReencryptionJob>> ReencryptionJob::Create(SecretValue dsn
   if (!context.ok()) {
     return context.error();
   }
-  return std::unique_ptr<ReencryptionJob>(
-      new PgReencryptionJob(std::move(dsn), ring, std::move(options), std::move(context).value()));
+  return std::unique_ptr<ReencryptionJob>(new PgReencryptionJob(
+      std::move(dsn), ring, std::move(options), std::move(context).value(), clock, random));
 }
 
 }  // namespace locksmith
