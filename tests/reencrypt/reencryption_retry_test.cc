@@ -284,6 +284,14 @@ TEST_F(ReencryptionRetryTest, ErrorsThatAreNotTransientAreNeverRetried) {
   EXPECT_EQ(RowsOnPrimary(), 0);
 }
 
+TEST_F(ReencryptionRetryTest, FewerThanOneTryIsRefused) {
+  ReencryptionOptions options = Options();
+  options.retry.max_attempts = 0;
+  EXPECT_THAT(ReencryptionJob::Create(SecretValue(cluster_->Dsn()), *new_ring_, std::move(options),
+                                      clock_, random_),
+              HasError(ErrorCode::kInvalidArgument));
+}
+
 // The commit of batch 2 went through but its outcome never reached the job (connection lost
 // during COMMIT: pqxx::in_doubt_error). The job reconnects, reads again after batch 1: the rows
 // batch 2 committed are on the primary and no longer selected, so nothing is written twice.
