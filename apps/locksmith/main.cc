@@ -50,7 +50,8 @@ int Run(int argc, char** argv) {
     return ReportError(runtime.error(), std::cerr);
   }
   Result<void> result =
-      RunCommand(flags, *runtime, env, {STDIN_FILENO, std::cin, std::cout, std::cerr},
+      RunCommand(flags, *runtime, env,
+                 {STDIN_FILENO, std::cin, std::cout, std::cerr, isatty(STDERR_FILENO) == 1},
                  [&](const AgentServer&) {
                    int signal_number = 0;
                    sigwait(&shutdown_signals, &signal_number);

@@ -92,6 +92,36 @@ void AddKeyCommands(CLI::App& app, Flags& f, CommandTable& table) {
   table.emplace_back(decrypt, Command::kDecrypt);
 }
 
+// `reencrypt` (docs/reencryption.md): no flag takes a password; see --dsn.
+void AddReencryptCommand(CLI::App& app, Flags& f, CommandTable& table) {
+  ReencryptCommandOptions& r = f.reencrypt;
+  CLI::App* cmd = app.add_subcommand(
+      "reencrypt", "Move an encrypted PostgreSQL column onto the key ring's primary key");
+  cmd->add_option("--dsn", r.dsn,
+                  "libpq connection string or URI WITHOUT a password (the password comes from "
+                  "~/.pgpass or PGPASSWORD; a DSN with one is refused)");
+  cmd->add_option("--dsn-env", r.dsn_env,
+                  "Name of an environment variable holding the full DSN, e.g. DATABASE_URL");
+  cmd->add_option("--table", r.job.table, "Table, or schema.table")->required();
+  cmd->add_option("--column", r.job.column, "The encrypted column (TEXT or BYTEA)")->required();
+  cmd->add_option("--id-column", r.job.id_column, "Unique id column (default id)");
+  cmd->add_option("--context", r.job.context_template,
+                  "Associated data template (default {table}.{column}.{id})");
+  cmd->add_option("--key", r.key, "Key secret (default db-encryption-key)");
+  cmd->add_option("--batch-size", r.job.batch_size, "Rows per batch (default 1000)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--max-rows-per-second", r.max_rows_per_second,
+                  "Rate limit (rows read per second); default unlimited")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--dry-run", r.job.dry_run, "Read and decrypt, write nothing");
+  CLI::Option* verify = cmd->add_flag(
+      "--verify", r.verify, "Count rows per key id and undecryptable rows; write nothing");
+  cmd->add_option("--retiring", r.retiring,
+                  "With --verify: fail while any row is still on this key id")
+      ->needs(verify);
+  table.emplace_back(cmd, Command::kReencrypt);
+}
+
 }  // namespace
 
 ParsedFlags ParseFlags(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -99,12 +129,14 @@ ParsedFlags ParseFlags(int argc, const char* const* argv, std::ostream& out, std
   app.require_subcommand(1);
   app.footer(
       "Configuration comes from the environment (SECRETS_BACKEND, LOCKSMITH_STORE, ...).\n"
-      "Exit codes: 0 ok, 2 usage, 3 not found, 4 denied, 5 unavailable, 1 other.");
+      "Exit codes: 0 ok, 2 usage, 3 not found, 4 denied, 5 unavailable, 1 other (reencrypt: rows\n"
+      "left undecryptable or on a key being retired).");
   Flags flags;
   CommandTable table;
   AddSecretCommands(app, flags, table);
   AddAgentCommand(app, flags, table);
   AddKeyCommands(app, flags, table);
+  AddReencryptCommand(app, flags, table);
 
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/key_commands.h"
+#include "cli/reencrypt_command.h"
 
 namespace locksmith {
 
@@ -24,6 +25,7 @@ enum class Command {
   kJwtVerify,
   kEncrypt,
   kDecrypt,
+  kReencrypt,
 };
 
 struct Flags {
@@ -42,6 +44,7 @@ struct Flags {
   std::string jwt_token;  // jwt verify TOKEN; empty or "-": stdin
   std::string crypt_key = "db-encryption-key";
   std::string crypt_aad;
+  ReencryptCommandOptions reencrypt;
 };
 
 // Either flags to run, or an exit code when parsing already decided (--help: 0, printed on

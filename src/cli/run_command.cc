@@ -68,6 +68,11 @@ Result<void> RunCommand(Flags& flags, CliRuntime& runtime, const EnvLookup& env,
     case Command::kDecrypt:
       return DecryptCommand(manager, SystemRandom(), &manager.metrics(), flags.crypt_key,
                             flags.crypt_aad, io.in, io.out);
+    case Command::kReencrypt: {
+      LOCKSMITH_ASSIGN_OR_RETURN(SecretValue dsn, ResolveReencryptDsn(flags.reencrypt, env));
+      return ReencryptCommand(manager, SystemRandom(), &manager.metrics(), SystemClock(), dsn,
+                              flags.reencrypt, {io.out, io.err, io.err_is_terminal});
+    }
     case Command::kAgent: {
       AgentCommandOptions options = AgentCommandOptionsFromEnv(runtime.config, env);
       if (!flags.listen.empty()) {

@@ -11,10 +11,11 @@
 namespace locksmith {
 
 struct CommandIo {
-  int in_fd;          // put reads the value from here (stdin)
-  std::istream& in;   // encrypt/decrypt read from here (stdin)
-  std::ostream& out;  // results
-  std::ostream& err;  // warnings and the agent's banner
+  int in_fd;                     // put reads the value from here (stdin)
+  std::istream& in;              // encrypt/decrypt read from here (stdin)
+  std::ostream& out;             // results
+  std::ostream& err;             // warnings and the agent's banner
+  bool err_is_terminal = false;  // reencrypt draws a progress bar on it
 };
 
 // `wait_for_shutdown` is called by the agent once it serves, and stops it when it returns.
