@@ -12,6 +12,7 @@
 #include "core/crypto.h"
 #include "locksmith/testing/fake_random.h"
 #include "locksmith/testing/matchers.h"
+#include "reencrypt/reencrypt_test_util.h"
 #include "support/postgres_cluster.h"
 
 namespace locksmith {
@@ -22,12 +23,6 @@ using testing::HasError;
 using testing::IsOk;
 using testing::PostgresCluster;
 
-EncryptionKeyMaterial UsageTestKey(const std::string& version) {
-  std::string raw = "usage-test-key-" + version;
-  raw.resize(32, '#');
-  return {version, SecretValue(internal::Base64Encode(internal::AsBytes(raw)))};
-}
-
 class KeyUsageTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -35,21 +30,15 @@ class KeyUsageTest : public ::testing::Test {
     ASSERT_THAT(cluster, IsOk());
     cluster_ = *cluster;
     db_ = std::make_unique<pqxx::connection>(cluster_->Dsn());
-    table_ = "u_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    for (char& c : table_) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
+    table_ = reencrypt_test::PerTestTableName(
+        "u_", ::testing::UnitTest::GetInstance()->current_test_info()->name());
     v1_ = MakeRing({"v1"});
     v2_ = MakeRing({"v2", "v1"});
     v3_only_ = MakeRing({"v3"});
   }
 
   EncryptionKeyRingPtr MakeRing(const std::vector<std::string>& versions) {
-    std::vector<EncryptionKeyMaterial> keys;
-    for (const std::string& version : versions) {
-      keys.push_back(UsageTestKey(version));
-    }
-    auto ring = EncryptionKeyRing::FromKeys(std::move(keys), {}, random_, nullptr);
+    auto ring = reencrypt_test::FixedTestRing(versions, random_);
     EXPECT_THAT(ring, IsOk());
     return std::move(ring).value();
   }

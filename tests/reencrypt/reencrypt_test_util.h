@@ -1,8 +1,9 @@
-// Shared by the retry and crash-loop tests and the crash-loop runner: fixed test keys, a table of
+// Shared by the re-encryption tests and the crash-loop runner: fixed test keys, a table of
 // TEXT ciphertexts filled in one statement, and a check that every row decrypts under its own
 // context to what it should hold, on the primary key.
 #pragma once
 
+#include <cctype>
 #include <map>
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
@@ -32,6 +33,15 @@ inline Result<EncryptionKeyRingPtr> FixedTestRing(const std::vector<std::string>
     keys.push_back(FixedTestKey(version));
   }
   return EncryptionKeyRing::FromKeys(std::move(keys), {}, random, nullptr);
+}
+
+// A table name of its own per test: `prefix` + the running test's name, lower-cased.
+inline std::string PerTestTableName(const std::string& prefix, const std::string& test_name) {
+  std::string table = prefix + test_name;
+  for (char& c : table) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return table;
 }
 
 inline std::string RowContext(const std::string& table, long id) {

@@ -17,6 +17,7 @@
 #include "locksmith/encryption_key_ring.h"
 #include "locksmith/testing/fake_random.h"
 #include "locksmith/testing/matchers.h"
+#include "reencrypt/reencrypt_test_util.h"
 #include "support/postgres_cluster.h"
 
 namespace locksmith {
@@ -33,12 +34,6 @@ using testing::PostgresCluster;
 // column value per row id (nullopt: NULL), as PostgreSQL's text output (bytea as hex).
 using TableSnapshot = std::map<std::string, std::optional<std::string>>;
 
-EncryptionKeyMaterial JobTestKey(const std::string& version) {
-  std::string raw = "job-test-key-" + version;
-  raw.resize(32, '#');
-  return {version, SecretValue(internal::Base64Encode(internal::AsBytes(raw)))};
-}
-
 class ReencryptionJobTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -46,20 +41,14 @@ class ReencryptionJobTest : public ::testing::Test {
     ASSERT_THAT(cluster, IsOk());
     cluster_ = *cluster;
     db_ = std::make_unique<pqxx::connection>(cluster_->Dsn());
-    table_ = "t_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    for (char& c : table_) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
+    table_ = reencrypt_test::PerTestTableName(
+        "t_", ::testing::UnitTest::GetInstance()->current_test_info()->name());
     old_ring_ = Ring({"v1"});
     new_ring_ = Ring({"v2", "v1"});
   }
 
   EncryptionKeyRingPtr Ring(const std::vector<std::string>& versions) {
-    std::vector<EncryptionKeyMaterial> keys;
-    for (const std::string& version : versions) {
-      keys.push_back(JobTestKey(version));
-    }
-    auto ring = EncryptionKeyRing::FromKeys(std::move(keys), {}, random_, nullptr);
+    auto ring = reencrypt_test::FixedTestRing(versions, random_);
     EXPECT_THAT(ring, IsOk());
     return std::move(ring).value();
   }

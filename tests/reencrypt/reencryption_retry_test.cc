@@ -57,10 +57,8 @@ class ReencryptionRetryTest : public ::testing::Test {
     ASSERT_THAT(cluster, IsOk());
     cluster_ = *cluster;
     db_ = std::make_unique<pqxx::connection>(cluster_->Dsn());
-    table_ = "rt_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    for (char& c : table_) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
+    table_ = reencrypt_test::PerTestTableName(
+        "rt_", ::testing::UnitTest::GetInstance()->current_test_info()->name());
     auto old_ring = reencrypt_test::FixedTestRing({"v1"}, random_);
     auto new_ring = reencrypt_test::FixedTestRing({"v2", "v1"}, random_);
     ASSERT_THAT(old_ring, IsOk());
