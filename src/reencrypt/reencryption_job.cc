@@ -5,8 +5,6 @@
 // resumes after the last committed batch.
 #include "locksmith/reencryption_job.h"
 
-#include <libpq-fe.h>
-
 #include <chrono>
 #include <optional>
 #include <pqxx/connection>
@@ -18,6 +16,7 @@
 #include "core/crypto.h"
 #include "reencrypt/column_catalog.h"
 #include "reencrypt/context_template.h"
+#include "reencrypt/dsn_check.h"
 #include "reencrypt/pg_error.h"
 #include "reencrypt/reencrypt_sql.h"
 #include "reencrypt/row_reencrypter.h"
@@ -326,17 +325,10 @@ Result<std::unique_ptr<ReencryptionJob>> ReencryptionJob::Create(SecretValue dsn
   if (options.batch_size == 0) {
     return MakeError(ErrorCode::kInvalidArgument, "reencrypt: the batch size must be at least 1");
   }
-  // Parsed here so a malformed DSN is a usage error, not a connection failure. libpq's message
-  // is not repeated: it quotes the DSN, which may hold a password.
-  char* parse_error = nullptr;
-  PQconninfoOption* parsed = PQconninfoParse(std::string(dsn.RevealUnsafe()).c_str(), &parse_error);
-  if (parsed == nullptr) {
-    PQfreemem(parse_error);
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "reencrypt: the DSN is not a valid libpq "
-                     "connection string or URI");
+  // Parsed here so a malformed DSN is a usage error, not a connection failure.
+  if (auto parsed = internal::DsnHasPassword(dsn.RevealUnsafe()); !parsed.ok()) {
+    return MakeError(parsed.error().code, "reencrypt: " + parsed.error().message);
   }
-  PQconninfoFree(parsed);
   auto context = ContextTemplate::Parse(options.context_template, options.table, options.column);
   if (!context.ok()) {
     return context.error();
