@@ -2,6 +2,7 @@
 // prometheus-cpp registry behind this opaque type. See README "Metrics" for the list.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +29,15 @@ class Metrics {
   virtual void SetBreakerState(std::string_view backend, int state) = 0;
   virtual void SetSecretAgeDays(std::string_view secret, double days) = 0;
   virtual void RecordDecryptionFailure(std::string_view key) = 0;
+  // Re-encryption (ReencryptionJob), labelled by the job's table and column. `reason`:
+  // "undecryptable", "plaintext" or "null" (rows the job leaves as they are).
+  virtual void RecordReencryptedRows(std::string_view table, std::string_view column,
+                                     std::uint64_t rows) = 0;
+  virtual void RecordReencryptionFailures(std::string_view table, std::string_view column,
+                                          std::string_view reason, std::uint64_t rows) = 0;
+  // Rows of the column still under `key_id` (a key that is not the ring's primary).
+  virtual void SetReencryptionRowsRemaining(std::string_view table, std::string_view column,
+                                            std::string_view key_id, double rows) = 0;
 
   static std::unique_ptr<Metrics> Create();
 };

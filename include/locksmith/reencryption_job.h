@@ -19,6 +19,7 @@
 
 #include "locksmith/clock.h"
 #include "locksmith/encryption_key_ring.h"
+#include "locksmith/metrics.h"
 #include "locksmith/random.h"
 #include "locksmith/result.h"
 #include "locksmith/secret_value.h"
@@ -77,7 +78,14 @@ struct ReencryptionOptions {
                      .base_delay = std::chrono::milliseconds(250),
                      .max_delay = std::chrono::seconds(10)};
   std::chrono::milliseconds max_retry_wait = std::chrono::minutes(2);
-  // Called after every batch with the totals so far (progress display, metrics).
+  // Where the job records what it did (nullptr: nowhere); must outlive the job. Pass the
+  // service's SecretsManager metrics to see the job on its /metrics:
+  // secrets_manager_reencrypted_rows_total, secrets_manager_reencryption_failures_total (rows left
+  // undecryptable, plaintext or NULL, counted per run) and
+  // secrets_manager_reencryption_rows_remaining (rows per old key id: counted when the run starts,
+  // lowered per batch, counted again when it ends). A dry run records nothing.
+  Metrics* metrics = nullptr;
+  // Called after every batch with the totals so far (progress display).
   std::function<void(const ReencryptionReport&)> on_batch;
   // Called between a batch's read and its write (tests change rows there).
   std::function<void()> between_read_and_write_for_test;

@@ -114,6 +114,8 @@ void AddReencryptCommand(CLI::App& app, Flags& f, CommandTable& table) {
                   "Rate limit (rows read per second); default unlimited")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--dry-run", r.job.dry_run, "Read and decrypt, write nothing");
+  cmd->add_flag("--allow-nulls", r.allow_nulls,
+                "NULL rows are reported but do not make the exit code 1 (a nullable column)");
   CLI::Option* verify = cmd->add_flag(
       "--verify", r.verify, "Count rows per key id and undecryptable rows; write nothing");
   cmd->add_option("--retiring", r.retiring,
@@ -130,7 +132,7 @@ ParsedFlags ParseFlags(int argc, const char* const* argv, std::ostream& out, std
   app.footer(
       "Configuration comes from the environment (SECRETS_BACKEND, LOCKSMITH_STORE, ...).\n"
       "Exit codes: 0 ok, 2 usage, 3 not found, 4 denied, 5 unavailable, 1 other (reencrypt: rows\n"
-      "left undecryptable or on a key being retired).");
+      "left undecryptable, plaintext or NULL, or on a key being retired).");
   Flags flags;
   CommandTable table;
   AddSecretCommands(app, flags, table);

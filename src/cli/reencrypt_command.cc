@@ -55,9 +55,11 @@ bool IsKeyId(const std::string& text) {
          });
 }
 
-Result<void> RunJob(EncryptionKeyRing& ring, Clock& clock, const SecretValue& dsn,
-                    const ReencryptCommandOptions& options, ReencryptIo io) {
+Result<void> RunJob(EncryptionKeyRing& ring, Clock& clock, Metrics* metrics,
+                    const SecretValue& dsn, const ReencryptCommandOptions& options,
+                    ReencryptIo io) {
   ReencryptionOptions job_options = options.job;
+  job_options.metrics = metrics;
   ReencryptProgress progress(io.err, io.err_is_terminal, clock);
   std::unique_ptr<RowRateLimiter> limiter;
   if (options.max_rows_per_second > 0) {
@@ -92,12 +94,18 @@ Result<void> RunJob(EncryptionKeyRing& ring, Clock& clock, const SecretValue& ds
   PrintRowIds(out, "plaintext (left alone)", r.plaintext_ids);
   PrintRowIds(out, "undecryptable", r.undecryptable_ids);
   out.flush();
-  if (r.undecryptable_ids.count > 0 || r.plaintext_ids.count > 0) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     std::to_string(r.undecryptable_ids.count) + " undecryptable and " +
-                         std::to_string(r.plaintext_ids.count) +
-                         " plaintext rows left as they are (ids above): keep the old keys in "
-                         "the ring until they are dealt with");
+  const std::uint64_t nulls = options.allow_nulls ? 0 : r.null_ids.count;
+  if (r.undecryptable_ids.count > 0 || r.plaintext_ids.count > 0 || nulls > 0) {
+    std::string message = std::to_string(r.undecryptable_ids.count) + " undecryptable, " +
+                          std::to_string(r.plaintext_ids.count) + " plaintext and " +
+                          std::to_string(nulls) + " NULL rows left as they are (ids above)";
+    if (r.undecryptable_ids.count > 0 || r.plaintext_ids.count > 0) {
+      message += ": keep the old keys in the ring until they are dealt with";
+    }
+    if (nulls > 0) {
+      message += "; a column where NULL is a legitimate value takes --allow-nulls";
+    }
+    return MakeError(ErrorCode::kFailedPrecondition, message);
   }
   return OkResult();
 }
@@ -195,7 +203,7 @@ Result<void> ReencryptCommand(SecretsManager& manager, Random& random, Metrics* 
   if (options.verify) {
     return RunVerify(*ring, dsn, options, io.out);
   }
-  return RunJob(*ring, clock, dsn, options, io);
+  return RunJob(*ring, clock, metrics, dsn, options, io);
 }
 
 }  // namespace locksmith

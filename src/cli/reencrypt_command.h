@@ -25,6 +25,7 @@ struct ReencryptCommandOptions {
   ReencryptionOptions job;             // table, column, id column, context, batch size, dry run
   std::string key = "db-encryption-key";
   std::uint64_t max_rows_per_second = 0;  // 0: unlimited
+  bool allow_nulls = false;  // --allow-nulls: NULL rows are reported, not a failure
   bool verify = false;
   std::string retiring;  // --retiring KEY_ID (with --verify)
 };
@@ -45,9 +46,10 @@ struct ReencryptIo {
 
 // Builds the ring (EncryptionKeyRing::Create(manager, key)), then runs the job (or, with verify,
 // VerifyKeyUsage with decryption) and prints the summary. Fails with kFailedPrecondition (exit 1)
-// after printing it when rows are left the job cannot move (undecryptable or plaintext), or,
-// verifying, while any row is on a key not in the ring, is undecryptable, or is on the retiring
-// key. NULL rows are reported and do not fail. Other errors as the job's.
+// after printing it when rows are left the job cannot move (undecryptable, plaintext, or NULL
+// unless allow_nulls), or, verifying, while any row is on a key not in the ring, is
+// undecryptable, or is on the retiring key (NULLs never fail a verification: they need no key).
+// The job records into `metrics` (may be null). Other errors as the job's.
 Result<void> ReencryptCommand(SecretsManager& manager, Random& random, Metrics* metrics,
                               Clock& clock, const SecretValue& dsn,
                               const ReencryptCommandOptions& options, ReencryptIo io);

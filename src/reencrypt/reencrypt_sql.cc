@@ -16,7 +16,6 @@ ReencryptSql BuildReencryptSql(const ColumnInfo& info) {
   const std::string value = text ? col + "::text" : "encode(" + col + ", 'hex')";
 
   ReencryptSql sql;
-  sql.count = "SELECT count(*), count(*) FILTER (WHERE " + prefix + " = $1) FROM " + t + " AS t";
   const std::string select = "SELECT " + id + "::text AS row_id, " + value + " AS row_value FROM " +
                              t + " AS t WHERE " + prefix + " IS DISTINCT FROM $1";
   const std::string order = " ORDER BY " + id + " LIMIT $3::bigint";

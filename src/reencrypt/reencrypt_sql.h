@@ -11,9 +11,7 @@ namespace locksmith::internal {
 
 struct ReencryptSql {
   // $1 = the primary key's prefix (text "ls1:<id>:", or hex of 0x01||id for BYTEA), $2 = its
-  // length. Row 0: total rows, rows already under that prefix.
-  std::string count;
-  // $1 = prefix, $2 = its length, $3 = batch size [, $4 = last id]: (id as text, value as text or
+  // length, $3 = batch size [, $4 = last id]: (id as text, value as text or
   // hex) of rows not under the prefix, NULLs included, in id order after the last id.
   std::string first_batch;
   std::string next_batch;

@@ -5,7 +5,9 @@
 // resumes after the last committed batch.
 #include "locksmith/reencryption_job.h"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <pqxx/connection>
 #include <pqxx/result>
@@ -17,6 +19,7 @@
 #include "reencrypt/column_catalog.h"
 #include "reencrypt/context_template.h"
 #include "reencrypt/dsn_check.h"
+#include "reencrypt/key_id_count.h"
 #include "reencrypt/pg_error.h"
 #include "reencrypt/reencrypt_sql.h"
 #include "reencrypt/row_reencrypter.h"
@@ -43,7 +46,13 @@ struct BatchWrites {
   std::vector<std::string> ids;
   std::vector<std::string> old_values;
   std::vector<std::string> new_values;
+  std::map<std::string, std::uint64_t> rows_per_old_key;  // for the rows-remaining gauge
 };
+
+// The key id of a v1 ciphertext as the batch read returns it ("ls1:<id>:..." or hex "01<id>...").
+std::string OldKeyId(CipherColumnKind kind, const std::string& value) {
+  return kind == CipherColumnKind::kText ? value.substr(4, 8) : value.substr(2, 8);
+}
 
 void AddRowId(ReencryptionRowIds& ids, const std::string& id, std::size_t cap) {
   ++ids.count;
@@ -155,12 +164,20 @@ class PgReencryptionJob : public ReencryptionJob {
       }
       const ReencryptSql sql = internal::BuildReencryptSql(*info);
       if (!progress.counted) {
-        if (auto counted = Count(connection, *info, sql, report); !counted.ok()) {
+        if (auto counted = Count(connection, *info, report); !counted.ok()) {
           return counted.error();
         }
         progress.counted = true;
       }
-      return RunBatches(connection, *info, sql, progress, report);
+      if (auto done = RunBatches(connection, *info, sql, progress, report); !done.ok()) {
+        return done;
+      }
+      if (JobMetrics() != nullptr) {
+        // The exact figures for the gauge (the per-batch ones assume what concurrent writers do).
+        ReencryptionReport recount;
+        return Count(connection, *info, recount);
+      }
+      return {};
     });
   }
 
@@ -193,6 +210,7 @@ class PgReencryptionJob : public ReencryptionJob {
         return written.error();
       }
       MergeBatch(report, tally, options_.max_reported_ids);
+      RecordBatch(tally, *writes);
       progress.last_id = std::move(batch_last_id);
       progress.advanced = true;
       if (options_.on_batch) {
@@ -201,17 +219,64 @@ class PgReencryptionJob : public ReencryptionJob {
     }
   }
 
-  Result<void> Count(pqxx::connection& connection, const ColumnInfo& info, const ReencryptSql& sql,
+  // Rows per key id (one GROUP BY): the totals of the report, and the rows-remaining gauge.
+  Result<void> Count(pqxx::connection& connection, const ColumnInfo& info,
                      ReencryptionReport& report) {
     return GuardPg("counting rows", [&]() -> Result<void> {
-      const auto [prefix, length] = PrimaryPrefix(info.kind, ring_.PrimaryKeyId());
-      pqxx::read_transaction txn(connection);
-      const pqxx::row row = txn.exec_params1(sql.count, prefix, length);
-      report.rows_total = row[0].as<std::uint64_t>();
-      report.rows_already_current = row[1].as<std::uint64_t>();
-      txn.commit();
+      KeyUsageReport usage;
+      internal::CountRowsPerKeyId(connection, info, ring_, usage);
+      report.rows_total = usage.rows_total;
+      report.rows_already_current = usage.RowsOnKey(ring_.PrimaryKeyId());
+      if (Metrics* metrics = JobMetrics()) {
+        for (auto& [key_id, rows] : remaining_) {
+          rows = 0;  // a key no row is on any more reads 0, not its last value
+        }
+        for (const KeyIdRows& k : usage.key_ids) {
+          if (!k.primary) {
+            remaining_[k.key_id] = k.rows;
+          }
+        }
+        PublishRemaining(*metrics);
+      }
       return {};
     });
+  }
+
+  Metrics* JobMetrics() const { return options_.dry_run ? nullptr : options_.metrics; }
+
+  void PublishRemaining(Metrics& metrics) const {
+    for (const auto& [key_id, rows] : remaining_) {
+      metrics.SetReencryptionRowsRemaining(options_.table, options_.column, key_id,
+                                           static_cast<double>(rows));
+    }
+  }
+
+  // One committed batch: rows moved, rows left, and rows off their old keys (a row the
+  // application rewrote meanwhile has left it too: the application writes under the primary).
+  void RecordBatch(const ReencryptionReport& tally, const BatchWrites& writes) {
+    Metrics* metrics = JobMetrics();
+    if (metrics == nullptr) {
+      return;
+    }
+    const std::string& t = options_.table;
+    const std::string& c = options_.column;
+    if (tally.rows_reencrypted > 0) {
+      metrics->RecordReencryptedRows(t, c, tally.rows_reencrypted);
+    }
+    const std::pair<const char*, std::uint64_t> left[] = {
+        {"undecryptable", tally.undecryptable_ids.count},
+        {"plaintext", tally.plaintext_ids.count},
+        {"null", tally.null_ids.count}};
+    for (const auto& [reason, rows] : left) {
+      if (rows > 0) {
+        metrics->RecordReencryptionFailures(t, c, reason, rows);
+      }
+    }
+    for (const auto& [key_id, rows] : writes.rows_per_old_key) {
+      std::uint64_t& remaining = remaining_[key_id];
+      remaining -= std::min(remaining, rows);
+    }
+    PublishRemaining(*metrics);
   }
 
   Result<std::vector<BatchRow>> ReadBatch(pqxx::connection& connection, const ColumnInfo& info,
@@ -259,6 +324,7 @@ class PgReencryptionJob : public ReencryptionJob {
           AddRowId(report.undecryptable_ids, row.id, cap);
           break;
         case RowOutcome::kReencrypted:
+          ++writes.rows_per_old_key[OldKeyId(info.kind, *row.value)];
           writes.ids.push_back(std::move(row.id));
           writes.old_values.push_back(std::move(*row.value));
           writes.new_values.push_back(std::move(moved->new_value));
@@ -299,6 +365,7 @@ class PgReencryptionJob : public ReencryptionJob {
   ContextTemplate context_;
   Clock& clock_;
   Random& random_;
+  std::map<std::string, std::uint64_t> remaining_;  // rows per old key id, for the gauge
 };
 
 }  // namespace

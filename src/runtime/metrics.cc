@@ -101,7 +101,21 @@ class PrometheusMetrics final : public Metrics {
         decryption_failures_(prometheus::BuildCounter()
                                  .Name("secrets_manager_decryption_failures_total")
                                  .Help("Failed decryptions, by key.")
-                                 .Register(*registry_)) {}
+                                 .Register(*registry_)),
+        reencrypted_rows_(prometheus::BuildCounter()
+                              .Name("secrets_manager_reencrypted_rows_total")
+                              .Help("Rows moved onto the primary key by a re-encryption job.")
+                              .Register(*registry_)),
+        reencryption_failures_(
+            prometheus::BuildCounter()
+                .Name("secrets_manager_reencryption_failures_total")
+                .Help("Rows a re-encryption run left as they are, by reason (undecryptable, "
+                      "plaintext, null).")
+                .Register(*registry_)),
+        reencryption_remaining_(prometheus::BuildGauge()
+                                    .Name("secrets_manager_reencryption_rows_remaining")
+                                    .Help("Rows of a column still under an old key id.")
+                                    .Register(*registry_)) {}
 
   std::string RenderText() const override {
     std::string text;
@@ -155,6 +169,34 @@ class PrometheusMetrics final : public Metrics {
     });
   }
 
+  void RecordReencryptedRows(std::string_view table, std::string_view column,
+                             std::uint64_t rows) override {
+    Guarded("reencrypted rows", [&] {
+      reencrypted_rows_.Add({{"table", std::string(table)}, {"column", std::string(column)}})
+          .Increment(static_cast<double>(rows));
+    });
+  }
+  void RecordReencryptionFailures(std::string_view table, std::string_view column,
+                                  std::string_view reason, std::uint64_t rows) override {
+    Guarded("reencryption failures", [&] {
+      reencryption_failures_
+          .Add({{"table", std::string(table)},
+                {"column", std::string(column)},
+                {"reason", std::string(reason)}})
+          .Increment(static_cast<double>(rows));
+    });
+  }
+  void SetReencryptionRowsRemaining(std::string_view table, std::string_view column,
+                                    std::string_view key_id, double rows) override {
+    Guarded("reencryption rows remaining", [&] {
+      reencryption_remaining_
+          .Add({{"table", std::string(table)},
+                {"column", std::string(column)},
+                {"key_id", std::string(key_id)}})
+          .Set(rows);
+    });
+  }
+
  private:
   // Up to 10 s, dense around the usual p95 alert thresholds (100 ms - 1 s).
   static const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
@@ -171,6 +213,9 @@ class PrometheusMetrics final : public Metrics {
   prometheus::Family<prometheus::Counter>& refresh_failures_;
   prometheus::Family<prometheus::Counter>& stale_served_;
   prometheus::Family<prometheus::Counter>& decryption_failures_;
+  prometheus::Family<prometheus::Counter>& reencrypted_rows_;
+  prometheus::Family<prometheus::Counter>& reencryption_failures_;
+  prometheus::Family<prometheus::Gauge>& reencryption_remaining_;
   ShardedCounters hot_;
 };
 

@@ -158,7 +158,7 @@ TEST_F(ReencryptCliTest, VerifyDryRunReencryptVerifyAgainAndRetire) {
   const std::string k1 = EncryptionKeyId(v1.version_id);
   EncryptionKeyRingPtr old_ring = Ring(std::move(v1));
   CreateUsers(*old_ring, 25);
-  Exec("INSERT INTO users VALUES (26, NULL)");  // reported, not a failure
+  Exec("INSERT INTO users VALUES (26, NULL)");  // reported; not a failure with --allow-nulls
   EncryptionKeyMaterial v2 = RotateKey();
   const std::string k2 = EncryptionKeyId(v2.version_id);
   EncryptionKeyRingPtr new_ring = Ring(std::move(v2));
@@ -172,7 +172,7 @@ TEST_F(ReencryptCliTest, VerifyDryRunReencryptVerifyAgainAndRetire) {
   EXPECT_THAT(before.out, Not(HasSubstr("safe to retire")));
 
   // Dry run: reports what it would do, writes nothing.
-  ProcessResult dry = Run(With({"reencrypt"}, With(Target(), {"--dry-run", "--batch-size", "4"})));
+  ProcessResult dry = Run(With({"reencrypt"}, With(Target(), {"--dry-run", "--allow-nulls", "--batch-size", "4"})));
   EXPECT_EQ(dry.exit_code, 0) << dry.err;
   EXPECT_THAT(dry.out, HasSubstr("dry run: nothing written"));
   EXPECT_THAT(dry.out, ContainsRegex("would re-encrypt +25\n"));
@@ -181,7 +181,8 @@ TEST_F(ReencryptCliTest, VerifyDryRunReencryptVerifyAgainAndRetire) {
   // The run (DSN and its password from --dsn-env; trust authentication ignores the password).
   ProcessResult run =
       Run({"reencrypt", "--dsn-env", "DATABASE_URL", "--table", "users", "--column",
-           "encrypted_email", "--batch-size", "4", "--max-rows-per-second", "100000"},
+           "encrypted_email", "--batch-size", "4", "--max-rows-per-second", "100000",
+           "--allow-nulls"},
           {"DATABASE_URL=" + cluster_->Dsn() + " password=" + kDsnPassword});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("onto key " + k2));
@@ -227,6 +228,28 @@ TEST_F(ReencryptCliTest, ACorruptRowIsReportedByIdAndExitsOne) {
   EXPECT_THAT(verify.out, HasSubstr("key 0badc0de"));
   EXPECT_THAT(verify.out, HasSubstr("NOT IN RING"));
   EXPECT_THAT(verify.err, HasSubstr("1 rows are on keys not in the ring"));
+}
+
+TEST_F(ReencryptCliTest, NullRowsAreReportedByIdTheOthersMovedAndTheExitCodeIsOne) {
+  RotateKey();
+  EncryptionKeyMaterial v2 = RotateKey();
+  const std::string k2 = EncryptionKeyId(v2.version_id);
+  CreateUsers(*Ring(std::move(v2)), 5);
+  Exec("INSERT INTO users VALUES (6, NULL), (9, NULL)");
+  EncryptionKeyMaterial v3 = RotateKey();
+  const std::string k3 = EncryptionKeyId(v3.version_id);
+  ProcessResult run = Run(With({"reencrypt"}, With(Target(), {"--batch-size", "2"})));
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_THAT(run.out, ContainsRegex("re-encrypted +5\n"));
+  EXPECT_THAT(run.out, ContainsRegex("NULL \\(left alone\\) +2   ids: 6, 9\n"));
+  EXPECT_THAT(run.err, HasSubstr("2 NULL rows left as they are"));
+  EXPECT_THAT(run.err, HasSubstr("--allow-nulls"));
+  EXPECT_EQ(RowsOnKey(k3), 5);
+  EXPECT_EQ(RowsOnKey(k2), 0);
+  // Where NULL is legitimate: the same report, exit 0.
+  ProcessResult allowed = Run(With({"reencrypt"}, With(Target(), {"--allow-nulls"})));
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
+  EXPECT_THAT(allowed.out, ContainsRegex("NULL \\(left alone\\) +2   ids: 6, 9\n"));
 }
 
 TEST_F(ReencryptCliTest, UsageErrorsExitTwoAndADsnPasswordIsNeverEchoed) {

@@ -15,6 +15,7 @@
 
 #include "core/crypto.h"
 #include "locksmith/encryption_key_ring.h"
+#include "locksmith/metrics.h"
 #include "locksmith/testing/fake_random.h"
 #include "locksmith/testing/matchers.h"
 #include "reencrypt/reencrypt_test_util.h"
@@ -234,6 +235,70 @@ TEST_F(ReencryptionJobTest, NullsPlaintextAndUndecryptableRowsAreReportedAndLeft
   ASSERT_THAT(capped, IsOk());
   EXPECT_THAT(capped->undecryptable_ids.ids, ElementsAre("5"));
   EXPECT_EQ(capped->undecryptable_ids.count, 3u);
+}
+
+TEST_F(ReencryptionJobTest, MetricsCountRowsMovedRowsLeftAndRowsRemainingPerOldKey) {
+  CreateTable("text");
+  auto older_ring = Ring({"v0"});  // v0 is not in the job's ring: its rows stay on it
+  for (long id = 1; id <= 10; ++id) {
+    std::optional<std::string> value;
+    if (id == 4) {
+      value = std::nullopt;
+    } else if (id == 5) {
+      value = "legacy-plaintext@example.com";
+    } else {
+      EncryptionKeyRing& ring = id >= 8 ? *older_ring : *old_ring_;
+      value = *ring.EncryptText(internal::AsBytes(Plaintext(id)), Context(id));
+    }
+    InsertText(id, value);
+  }
+  const std::unique_ptr<Metrics> metrics = Metrics::Create();
+  ReencryptionOptions options = Options();
+  options.batch_size = 3;
+  options.metrics = metrics.get();
+  std::vector<std::string> remaining_seen;  // the v1 gauge after each batch
+  const std::string v1 = EncryptionKeyId("v1");
+  const std::string v0 = EncryptionKeyId("v0");
+  // prometheus-cpp sorts labels by name.
+  const auto series = [&](const std::string& name, const std::string& extra) {
+    return name + "{column=\"enc\"," + extra + "table=\"" + table_ + "\"} ";
+  };
+  const std::string v1_gauge =
+      series("secrets_manager_reencryption_rows_remaining", "key_id=\"" + v1 + "\",");
+  options.on_batch = [&](const ReencryptionReport&) {
+    const std::string text = metrics->RenderText();
+    const std::size_t at = text.find(v1_gauge);
+    remaining_seen.push_back(at == std::string::npos
+                                 ? "absent"
+                                 : text.substr(at + v1_gauge.size(),
+                                               text.find('\n', at) - at - v1_gauge.size()));
+  };
+  auto report = RunJob(options);
+  ASSERT_THAT(report, IsOk());
+  EXPECT_EQ(report->rows_reencrypted, 5u);
+  // v1 holds rows 1-3, 6 and 7. Batches: 1-3, 4-6 (4 NULL, 5 plaintext), 7-9 (8, 9 on v0), 10.
+  EXPECT_THAT(remaining_seen, ElementsAre("2", "1", "0", "0"));
+
+  const std::string text = metrics->RenderText();
+  EXPECT_THAT(text, HasSubstr(series("secrets_manager_reencrypted_rows_total", "") + "5\n"));
+  const std::string failures = "secrets_manager_reencryption_failures_total";
+  EXPECT_THAT(text, HasSubstr(series(failures, "reason=\"undecryptable\",") + "3\n"));
+  EXPECT_THAT(text, HasSubstr(series(failures, "reason=\"plaintext\",") + "1\n"));
+  EXPECT_THAT(text, HasSubstr(series(failures, "reason=\"null\",") + "1\n"));
+  EXPECT_THAT(text, HasSubstr(v1_gauge + "0\n"));
+  EXPECT_THAT(text, HasSubstr(series("secrets_manager_reencryption_rows_remaining",
+                                     "key_id=\"" + v0 + "\",") +
+                              "3\n"));
+  EXPECT_THAT(text, Not(HasSubstr("key_id=\"" + EncryptionKeyId("v2") + "\"")))
+      << "the primary is never 'remaining'";
+
+  // A dry run records nothing.
+  const std::unique_ptr<Metrics> dry_metrics = Metrics::Create();
+  ReencryptionOptions dry = Options();
+  dry.dry_run = true;
+  dry.metrics = dry_metrics.get();
+  ASSERT_THAT(RunJob(dry), IsOk());
+  EXPECT_THAT(dry_metrics->RenderText(), Not(HasSubstr("reencrypt")));
 }
 
 TEST_F(ReencryptionJobTest, ARowTheApplicationRewritesMeanwhileKeepsTheApplicationsValue) {
