@@ -55,9 +55,8 @@ bool IsKeyId(const std::string& text) {
          });
 }
 
-Result<void> RunJob(EncryptionKeyRing& ring, Clock& clock, Metrics* metrics,
-                    const SecretValue& dsn, const ReencryptCommandOptions& options,
-                    ReencryptIo io) {
+Result<void> RunJob(EncryptionKeyRing& ring, Clock& clock, Metrics* metrics, const SecretValue& dsn,
+                    const ReencryptCommandOptions& options, ReencryptIo io) {
   ReencryptionOptions job_options = options.job;
   job_options.metrics = metrics;
   ReencryptProgress progress(io.err, io.err_is_terminal, clock);

@@ -25,7 +25,7 @@ struct ReencryptCommandOptions {
   ReencryptionOptions job;             // table, column, id column, context, batch size, dry run
   std::string key = "db-encryption-key";
   std::uint64_t max_rows_per_second = 0;  // 0: unlimited
-  bool allow_nulls = false;  // --allow-nulls: NULL rows are reported, not a failure
+  bool allow_nulls = false;               // --allow-nulls: NULL rows are reported, not a failure
   bool verify = false;
   std::string retiring;  // --retiring KEY_ID (with --verify)
 };

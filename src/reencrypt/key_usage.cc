@@ -128,7 +128,8 @@ Result<KeyUsageReport> VerifyKeyUsage(const SecretValue& dsn, EncryptionKeyRing&
     }
     if (decrypt) {
       auto decrypted = GuardPg("reading ciphertexts", [&] {
-        return DecryptAll(connection, BuildCiphertextBatchSql(*info), *info, ring, *context, options, report);
+        return DecryptAll(connection, BuildCiphertextBatchSql(*info), *info, ring, *context,
+                          options, report);
       });
       if (!decrypted.ok()) {
         return decrypted.error();

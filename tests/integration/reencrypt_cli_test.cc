@@ -172,18 +172,18 @@ TEST_F(ReencryptCliTest, VerifyDryRunReencryptVerifyAgainAndRetire) {
   EXPECT_THAT(before.out, Not(HasSubstr("safe to retire")));
 
   // Dry run: reports what it would do, writes nothing.
-  ProcessResult dry = Run(With({"reencrypt"}, With(Target(), {"--dry-run", "--allow-nulls", "--batch-size", "4"})));
+  ProcessResult dry =
+      Run(With({"reencrypt"}, With(Target(), {"--dry-run", "--allow-nulls", "--batch-size", "4"})));
   EXPECT_EQ(dry.exit_code, 0) << dry.err;
   EXPECT_THAT(dry.out, HasSubstr("dry run: nothing written"));
   EXPECT_THAT(dry.out, ContainsRegex("would re-encrypt +25\n"));
   EXPECT_EQ(RowsOnKey(k1), 25);
 
   // The run (DSN and its password from --dsn-env; trust authentication ignores the password).
-  ProcessResult run =
-      Run({"reencrypt", "--dsn-env", "DATABASE_URL", "--table", "users", "--column",
-           "encrypted_email", "--batch-size", "4", "--max-rows-per-second", "100000",
-           "--allow-nulls"},
-          {"DATABASE_URL=" + cluster_->Dsn() + " password=" + kDsnPassword});
+  ProcessResult run = Run(
+      {"reencrypt", "--dsn-env", "DATABASE_URL", "--table", "users", "--column", "encrypted_email",
+       "--batch-size", "4", "--max-rows-per-second", "100000", "--allow-nulls"},
+      {"DATABASE_URL=" + cluster_->Dsn() + " password=" + kDsnPassword});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("onto key " + k2));
   EXPECT_THAT(run.out, ContainsRegex("re-encrypted +25\n"));

@@ -268,10 +268,10 @@ TEST_F(ReencryptionJobTest, MetricsCountRowsMovedRowsLeftAndRowsRemainingPerOldK
   options.on_batch = [&](const ReencryptionReport&) {
     const std::string text = metrics->RenderText();
     const std::size_t at = text.find(v1_gauge);
-    remaining_seen.push_back(at == std::string::npos
-                                 ? "absent"
-                                 : text.substr(at + v1_gauge.size(),
-                                               text.find('\n', at) - at - v1_gauge.size()));
+    remaining_seen.push_back(
+        at == std::string::npos
+            ? "absent"
+            : text.substr(at + v1_gauge.size(), text.find('\n', at) - at - v1_gauge.size()));
   };
   auto report = RunJob(options);
   ASSERT_THAT(report, IsOk());
