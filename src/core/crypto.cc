@@ -6,6 +6,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 
 namespace locksmith::internal {
 namespace {
@@ -52,16 +53,22 @@ void EncodeInto(std::span<const std::uint8_t> in, std::string_view alphabet, boo
   }
 }
 
-int DecodeChar(char c, bool url) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (!url && c == '+') return 62;
-  if (!url && c == '/') return 63;
-  if (url && c == '-') return 62;
-  if (url && c == '_') return 63;
-  return -1;
+// Character -> 6-bit value, or -1; one table per alphabet.
+using DecodeTable = std::array<std::int8_t, 256>;
+
+constexpr DecodeTable MakeDecodeTable(std::string_view alphabet) {
+  DecodeTable table{};
+  for (auto& v : table) {
+    v = -1;
+  }
+  for (std::size_t i = 0; i < alphabet.size(); ++i) {
+    table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+  }
+  return table;
 }
+
+constexpr DecodeTable kDecode = MakeDecodeTable(kB64);
+constexpr DecodeTable kDecodeUrl = MakeDecodeTable(kB64Url);
 
 // Decodes into `out` (which the caller wipes if secret). Rejects characters outside the
 // alphabet, misplaced padding and non-canonical trailing bits.
@@ -69,29 +76,63 @@ bool DecodeInto(std::string_view text, bool url, std::vector<std::uint8_t>& out)
   while (!url && !text.empty() && text.back() == '=') {
     text.remove_suffix(1);
   }
-  if (text.size() % 4 == 1) {
+  const std::optional<std::size_t> size = Base64DecodedSize(text.size());
+  if (!size) {
     return false;
   }
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = DecodeChar(c, url);
-    if (v < 0) {
-      return false;
-    }
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xff));
-    }
-  }
-  // Leftover bits must be zero for a canonical encoding.
-  return (acc & ((1u << bits) - 1)) == 0;
+  const std::size_t start = out.size();
+  out.resize(start + *size);
+  return Base64DecodeUnpadded(text, url, out.data() + start);
 }
 
 }  // namespace
+
+std::optional<std::size_t> Base64DecodedSize(std::size_t unpadded_size) {
+  if (unpadded_size % 4 == 1) {
+    return std::nullopt;
+  }
+  return unpadded_size / 4 * 3 + (unpadded_size % 4 == 0 ? 0 : unpadded_size % 4 - 1);
+}
+
+// Four characters at a time: a bad one makes the OR of the lookups negative.
+bool Base64DecodeUnpadded(std::string_view text, bool url, std::uint8_t* out) {
+  const DecodeTable& table = url ? kDecodeUrl : kDecode;
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t quads = text.size() / 4;
+  for (std::size_t q = 0; q < quads; ++q, in += 4, out += 3) {
+    const int a = table[in[0]];
+    const int b = table[in[1]];
+    const int c = table[in[2]];
+    const int d = table[in[3]];
+    if ((a | b | c | d) < 0) {
+      return false;
+    }
+    const auto n = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6) | d);
+    out[0] = static_cast<std::uint8_t>(n >> 16);
+    out[1] = static_cast<std::uint8_t>(n >> 8);
+    out[2] = static_cast<std::uint8_t>(n);
+  }
+  const std::size_t rest = text.size() % 4;
+  if (rest == 0) {
+    return true;
+  }
+  if (rest == 1) {
+    return false;
+  }
+  const int a = table[in[0]];
+  const int b = table[in[1]];
+  const int c = rest == 3 ? table[in[2]] : 0;
+  if ((a | b | c) < 0) {
+    return false;
+  }
+  const auto n = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6));
+  out[0] = static_cast<std::uint8_t>(n >> 16);
+  if (rest == 2) {
+    return (n & 0xffff) == 0;  // 4 leftover bits must be zero
+  }
+  out[1] = static_cast<std::uint8_t>(n >> 8);
+  return (n & 0xff) == 0;  // 2 leftover bits must be zero
+}
 
 Result<std::vector<std::uint8_t>> AesGcmSeal(const SecretValue& key,
                                              std::span<const std::uint8_t> nonce,

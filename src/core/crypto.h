@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,6 +41,12 @@ Result<std::vector<std::uint8_t>> HexDecode(std::string_view hex);
 // Standard alphabet with padding. Decoding accepts missing padding, rejects anything else.
 std::string Base64Encode(std::span<const std::uint8_t> data);
 Result<std::vector<std::uint8_t>> Base64Decode(std::string_view text);
+// The fast path under the decoders above: `text` without padding, decoded into exactly
+// Base64DecodedSize(text.size()) bytes at `out` (url: the URL-safe alphabet). False for a
+// character outside the alphabet or non-zero trailing bits; Base64DecodedSize is nullopt for a
+// length of 1 mod 4 (never valid).
+std::optional<std::size_t> Base64DecodedSize(std::size_t unpadded_size);
+bool Base64DecodeUnpadded(std::string_view text, bool url, std::uint8_t* out);
 // Base64url without padding (JWT).
 std::string Base64UrlEncode(std::span<const std::uint8_t> data);
 Result<std::vector<std::uint8_t>> Base64UrlDecode(std::string_view text);

@@ -158,8 +158,10 @@ class EncryptionKeyRingImpl final : public EncryptionKeyRing {
     auto id = internal::HexDecode(hex);
     const std::string_view body_text = ciphertext.substr(kTextPrefix.size() + kKeyIdHexSize + 1);
     auto body = internal::Base64Decode(body_text);
-    // Only the canonical padded encoding: one ciphertext has exactly one text form.
-    if (!id.ok() || !body.ok() || internal::Base64Encode(*body) != body_text) {
+    // Only the canonical padded encoding: one ciphertext has exactly one text form. The decoder
+    // already refuses non-zero trailing bits and '=' anywhere but the end, so the text is
+    // canonical exactly when its length is that of the padded encoding (no missing or extra '=').
+    if (!id.ok() || !body.ok() || body_text.size() != (body->size() + 2) / 3 * 4) {
       return Fail();
     }
     return Open(*id, *body, context);

@@ -11,6 +11,8 @@
 #include <optional>
 #include <type_traits>
 
+#include "core/crypto.h"
+
 namespace locksmith::internal {
 namespace {
 
@@ -139,64 +141,6 @@ MacSlot* ThreadMacSlot(HmacHash hash, std::uint64_t serial, bool& hit) {
   return &slot;
 }
 
-constexpr std::array<std::int8_t, 256> kBase64UrlTable = [] {
-  std::array<std::int8_t, 256> t{};
-  for (auto& v : t) {
-    v = -1;
-  }
-  constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  for (int i = 0; i < 64; ++i) {
-    t[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
-  }
-  return t;
-}();
-
-// The decoded size of unpadded base64url text; nullopt for a length of 1 mod 4 (never valid).
-std::optional<std::size_t> DecodedSize(std::size_t text_size) {
-  if (text_size % 4 == 1) {
-    return std::nullopt;
-  }
-  return text_size / 4 * 3 + (text_size % 4 == 0 ? 0 : text_size % 4 - 1);
-}
-
-// Decodes `text` into `out` (exactly DecodedSize bytes). Rejects characters outside the alphabet
-// and non-zero trailing bits (as core's DecodeInto). Four characters at a time: a bad one makes
-// the OR of the lookups negative.
-bool DecodeBase64Url(std::string_view text, std::uint8_t* out) {
-  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t quads = text.size() / 4;
-  for (std::size_t q = 0; q < quads; ++q, in += 4, out += 3) {
-    const int a = kBase64UrlTable[in[0]];
-    const int b = kBase64UrlTable[in[1]];
-    const int c = kBase64UrlTable[in[2]];
-    const int d = kBase64UrlTable[in[3]];
-    if ((a | b | c | d) < 0) {
-      return false;
-    }
-    const auto n = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6) | d);
-    out[0] = static_cast<std::uint8_t>(n >> 16);
-    out[1] = static_cast<std::uint8_t>(n >> 8);
-    out[2] = static_cast<std::uint8_t>(n);
-  }
-  const std::size_t rest = text.size() % 4;
-  if (rest == 0) {
-    return true;
-  }
-  const int a = kBase64UrlTable[in[0]];
-  const int b = kBase64UrlTable[in[1]];
-  const int c = rest == 3 ? kBase64UrlTable[in[2]] : 0;
-  if ((a | b | c) < 0) {
-    return false;
-  }
-  const auto n = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6));
-  out[0] = static_cast<std::uint8_t>(n >> 16);
-  if (rest == 2) {
-    return (n & 0xffff) == 0;  // 4 leftover bits must be zero
-  }
-  out[1] = static_cast<std::uint8_t>(n >> 8);
-  return (n & 0xff) == 0;  // 2 leftover bits must be zero
-}
-
 }  // namespace
 
 bool Aes256GcmSeal(std::span<const std::uint8_t> key, std::span<const std::uint8_t> nonce,
@@ -321,20 +265,21 @@ std::uint64_t NewKeySerial() {
 }
 
 bool Base64UrlDecodeAppend(std::string_view text, std::string& out) {
-  const std::optional<std::size_t> size = DecodedSize(text.size());
+  const std::optional<std::size_t> size = Base64DecodedSize(text.size());
   if (!size) {
     return false;
   }
   const std::size_t start = out.size();
   out.resize(start + *size);
-  return DecodeBase64Url(text, reinterpret_cast<std::uint8_t*>(out.data() + start));
+  return Base64DecodeUnpadded(text, /*url=*/true,
+                              reinterpret_cast<std::uint8_t*>(out.data() + start));
 }
 
 bool Base64UrlDecodeTo(std::string_view text, std::uint8_t* out, std::size_t capacity,
                        std::size_t& size) {
-  const std::optional<std::size_t> decoded = DecodedSize(text.size());
+  const std::optional<std::size_t> decoded = Base64DecodedSize(text.size());
   size = 0;
-  if (!decoded || *decoded > capacity || !DecodeBase64Url(text, out)) {
+  if (!decoded || *decoded > capacity || !Base64DecodeUnpadded(text, /*url=*/true, out)) {
     return false;
   }
   size = *decoded;

@@ -214,7 +214,13 @@ TEST_F(EncryptionKeyRingTest, MalformedTextFails) {
   ExpectFails(ring->DecryptText(text + "!", kContext));                        // bad base64
   ExpectFails(ring->DecryptText(text.substr(0, 12) + ";" + text.substr(13), kContext));
   ExpectFails(ring->DecryptText(text + "AAAA", kContext));  // trailing bytes
-  ExpectFails(ring->DecryptText(kPlaintext, kContext));     // a plaintext left in the column
+  // 49 sealed bytes: the canonical text ends in "==". Missing or extra padding is refused.
+  ASSERT_EQ(text.substr(text.size() - 2), "==");
+  ExpectFails(ring->DecryptText(text.substr(0, text.size() - 1), kContext));
+  ExpectFails(ring->DecryptText(text.substr(0, text.size() - 2), kContext));
+  ExpectFails(ring->DecryptText(text + "=", kContext));
+  ExpectFails(ring->DecryptText(text + "==", kContext));
+  ExpectFails(ring->DecryptText(kPlaintext, kContext));  // a plaintext left in the column
   std::vector<std::uint8_t> binary = *ring->EncryptBinary(Bytes(kPlaintext), kContext);
   binary[0] = 2;
   ExpectFails(ring->DecryptBinary(binary, kContext));
