@@ -66,6 +66,11 @@ struct ReencryptionOptions {
   // PostgreSQL's text form). Must match what the application used to encrypt.
   std::string context_template = "{table}.{column}.{id}";
   std::size_t batch_size = 1000;
+  // Connections writing batches (each on a thread of its own) while the job reads and decrypts
+  // the next batch on one more: the job holds write_connections + 1 connections. Batches commit
+  // out of order but count, report and checkpoint in id order. 0: no threads, every batch
+  // written on the reading connection after its read (one connection, one batch at a time).
+  std::size_t write_connections = 2;
   // Reads and decrypts, writes nothing; rows_reencrypted counts what would have been written.
   bool dry_run = false;
   std::size_t max_reported_ids = 1000;

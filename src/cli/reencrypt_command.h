@@ -49,7 +49,8 @@ struct ReencryptIo {
 // after printing it when rows are left the job cannot move (undecryptable, plaintext, or NULL
 // unless allow_nulls), or, verifying, while any row is on a key not in the ring, is
 // undecryptable, or is on the retiring key (NULLs never fail a verification: they need no key).
-// The job records into `metrics` (may be null). Other errors as the job's.
+// `metrics` (may be null) counts the ring's failed decryptions; the job itself records no
+// metrics here (docs/reencryption.md, "Metrics"). Other errors as the job's.
 Result<void> ReencryptCommand(SecretsManager& manager, Random& random, Metrics* metrics,
                               Clock& clock, const SecretValue& dsn,
                               const ReencryptCommandOptions& options, ReencryptIo io);

@@ -16,7 +16,7 @@ namespace locksmith::internal {
 // "ls<digits>:" another format; BYTEA starting with 0x01 and at least as long as the smallest
 // ciphertext (33 bytes) is one, with its key id in bytes 2-5.
 struct KeyIdCountSql {
-  // Rows: (kind: 'null' | 'key' | 'format' | 'plaintext', key id or '', count).
+  // Rows: (group, count); group 'n' NULL, 'k' + key id, 'f' another format, 'p' plaintext.
   std::string group;
   // A boolean SQL expression: the row's value is a ciphertext of some format.
   std::string is_ciphertext;

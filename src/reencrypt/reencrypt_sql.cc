@@ -1,5 +1,7 @@
 #include "reencrypt/reencrypt_sql.h"
 
+#include <algorithm>
+
 namespace locksmith::internal {
 
 ReencryptSql BuildReencryptSql(const ColumnInfo& info) {
@@ -26,22 +28,35 @@ ReencryptSql BuildReencryptSql(const ColumnInfo& info) {
   sql.compare_and_set = "UPDATE " + t + " AS t SET " + info.quoted_column + " = " + decode_new +
                         " FROM unnest($1::" + info.id_type +
                         "[], $2::text[], $3::text[]) AS v(row_id, old_value, new_value) WHERE " +
-                        id + " = v.row_id AND " + col + " = " + decode_old;
+                        id + " = v.row_id AND " + col + " = " + decode_old + " AND " + id +
+                        " BETWEEN $4::" + info.id_type + " AND $5::" + info.id_type;
   return sql;
 }
 
 std::string ArrayLiteral(const std::vector<std::string>& elements) {
-  std::string out = "{";
+  std::size_t size = 2;
+  for (const std::string& e : elements) {
+    size += e.size() + 3;
+  }
+  std::string out;
+  out.reserve(size);
+  out += '{';
   for (std::size_t i = 0; i < elements.size(); ++i) {
     if (i > 0) {
       out += ',';
     }
     out += '"';
-    for (const char c : elements[i]) {
-      if (c == '"' || c == '\\') {
-        out += '\\';
+    // Ids, base64 and hex never need escaping: copied whole.
+    const std::string& e = elements[i];
+    if (std::none_of(e.begin(), e.end(), [](char c) { return c == '"' || c == '\\'; })) {
+      out += e;
+    } else {
+      for (const char c : e) {
+        if (c == '"' || c == '\\') {
+          out += '\\';
+        }
+        out += c;
       }
-      out += c;
     }
     out += '"';
   }

@@ -15,8 +15,11 @@ struct ReencryptSql {
   // hex) of rows not under the prefix, NULLs included, in id order after the last id.
   std::string first_batch;
   std::string next_batch;
-  // $1 = ids, $2 = old values, $3 = new values (array literals, see ArrayLiteral): one
-  // compare-and-set UPDATE for the batch; affected rows = rows written.
+  // $1 = ids, $2 = old values, $3 = new values (array literals, see ArrayLiteral), $4 / $5 = the
+  // smallest and largest id: one compare-and-set UPDATE for the batch; affected rows = rows
+  // written. The id range is redundant for correctness but not for the plan: without it the
+  // planner, which guesses 100 rows for unnest, may merge-join from the start of the primary key
+  // index and read every row before the batch (a job slowing down as it advances).
   std::string compare_and_set;
 };
 

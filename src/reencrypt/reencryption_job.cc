@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <pqxx/connection>
 #include <pqxx/result>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "core/crypto.h"
+#include "reencrypt/batch_writer_pool.h"
 #include "reencrypt/column_catalog.h"
 #include "reencrypt/context_template.h"
 #include "reencrypt/dsn_check.h"
@@ -41,12 +43,17 @@ struct BatchRow {
   std::optional<std::string> value;  // nullopt: SQL NULL
 };
 
-// Rows of a batch that will be written back.
-struct BatchWrites {
-  std::vector<std::string> ids;
-  std::vector<std::string> old_values;
-  std::vector<std::string> new_values;
-  std::map<std::string, std::uint64_t> rows_per_old_key;  // for the rows-remaining gauge
+// A batch read and decrypted, from its read until its counts join the report. Counts join in
+// read order (so reported ids stay in id order) and only once the batch's write committed: a
+// batch that fails (or whose commit outcome is unknown) is read again after reconnecting and must
+// not count twice.
+struct PendingBatch {
+  ReencryptionReport tally;  // this batch's counts; the write adds rows written / changed
+  std::map<std::string, std::uint64_t> rows_per_old_key;  // of the rows to write (the gauge)
+  std::string last_id;
+  std::uint64_t to_write = 0;
+  bool done = false;  // written (or nothing to write)
+  bool failed = false;
 };
 
 // The key id of a v1 ciphertext as the batch read returns it ("ls1:<id>:..." or hex "01<id>...").
@@ -181,42 +188,127 @@ class PgReencryptionJob : public ReencryptionJob {
     });
   }
 
+  // Reads and decrypts batches on `connection` while a BatchWriterPool writes them on its own
+  // connections. The checkpoint (progress.last_id) only moves past a batch once it and every
+  // batch before it committed.
   Result<void> RunBatches(pqxx::connection& connection, const ColumnInfo& info,
                           const ReencryptSql& sql, RunProgress& progress,
                           ReencryptionReport& report) {
-    while (true) {
+    std::map<std::uint64_t, PendingBatch> pending;  // by sequence number: read, not yet merged
+    std::uint64_t next_seq = 0;
+    std::optional<Error> failure;
+    std::unique_ptr<internal::BatchWriterPool> pool;
+    if (!options_.dry_run && options_.write_connections > 0) {
+      pool = std::make_unique<internal::BatchWriterPool>(
+          dsn_, sql.compare_and_set, options_.write_connections, options_.after_commit_for_test);
+    }
+    const auto absorb = [&](std::vector<internal::WriteCompletion> completions) {
+      for (const internal::WriteCompletion& c : completions) {
+        PendingBatch& batch = pending.at(c.seq);
+        batch.done = true;
+        if (c.error) {
+          batch.failed = true;
+          if (!failure) {
+            failure = *c.error;
+          }
+          continue;
+        }
+        batch.tally.rows_reencrypted += c.written;
+        batch.tally.rows_changed_concurrently += batch.to_write - c.written;
+      }
+      // Merge the committed prefix, in read order.
+      while (!pending.empty() && pending.begin()->second.done && !pending.begin()->second.failed) {
+        PendingBatch& batch = pending.begin()->second;
+        MergeBatch(report, batch.tally, options_.max_reported_ids);
+        RecordBatch(batch.tally, batch.rows_per_old_key);
+        progress.last_id = std::move(batch.last_id);
+        progress.advanced = true;
+        pending.erase(pending.begin());
+        if (options_.on_batch) {
+          options_.on_batch(report);
+        }
+      }
+    };
+    std::optional<std::string> read_cursor = progress.last_id;
+    while (!failure) {
+      if (pool) {
+        absorb(pool->Take(/*wait_for_all=*/false));
+        if (failure) {
+          break;
+        }
+      }
       // The primary is read per batch: a ring that follows rotations may change it mid-run, and
       // rows then move to the newer key (still correct; a rerun finishes the rest).
-      auto batch = ReadBatch(connection, info, sql, progress.last_id);
-      if (!batch.ok()) {
-        return batch.error();
+      auto rows = ReadBatch(connection, info, sql, read_cursor);
+      if (!rows.ok()) {
+        failure = rows.error();
+        break;
       }
-      if (batch->empty()) {
-        return {};
+      if (rows->empty()) {
+        break;
       }
-      // This batch's counts stay apart until its commit: a batch that fails (or whose commit
-      // outcome is unknown) is read again after reconnecting and must not count twice.
-      ReencryptionReport tally;
-      tally.rows_scanned = batch->size();
-      std::string batch_last_id = batch->back().id;
-      auto writes = ReencryptBatch(info, *batch, tally);
+      const std::uint64_t seq = next_seq++;
+      PendingBatch& batch = pending[seq];
+      batch.tally.rows_scanned = rows->size();
+      batch.last_id = rows->back().id;
+      read_cursor = batch.last_id;
+      auto writes = ReencryptBatch(info, *rows, batch);
       if (!writes.ok()) {
-        return writes.error();
+        failure = writes.error();
+        pending.erase(seq);
+        break;
       }
       if (options_.between_read_and_write_for_test) {
         options_.between_read_and_write_for_test();
       }
-      if (auto written = Write(connection, sql, *writes, tally); !written.ok()) {
-        return written.error();
+      batch.to_write = writes->ids.size();
+      if (batch.to_write > 0 && pool) {
+        pool->Submit(seq, std::move(writes).value());
+        continue;
       }
-      MergeBatch(report, tally, options_.max_reported_ids);
-      RecordBatch(tally, *writes);
-      progress.last_id = std::move(batch_last_id);
-      progress.advanced = true;
-      if (options_.on_batch) {
-        options_.on_batch(report);
+      internal::WriteCompletion completion;
+      completion.seq = seq;
+      if (options_.dry_run) {
+        batch.tally.rows_reencrypted += batch.to_write;  // what would have been written
+        batch.to_write = 0;
+      } else if (batch.to_write > 0) {  // no pool: written here, on the reading connection
+        auto written = GuardPg("writing a batch", [&]() -> Result<std::uint64_t> {
+          const std::uint64_t n = internal::WriteBatch(connection, sql.compare_and_set, *writes);
+          if (options_.after_commit_for_test) {
+            options_.after_commit_for_test();
+          }
+          return n;
+        });
+        if (written.ok()) {
+          completion.written = *written;
+        } else {
+          completion.error = written.error();
+        }
       }
+      absorb({std::move(completion)});
     }
+    if (pool) {
+      absorb(pool->Take(/*wait_for_all=*/true));
+    }
+    if (!failure) {
+      return {};
+    }
+    // Batches committed after the one that failed: the rows they moved are on the primary now and
+    // will not be read again, so they count here; the rows they left alone will be read again by
+    // the next try (from the checkpoint before the failed batch) and count then.
+    for (auto& [seq, batch] : pending) {
+      if (!batch.done || batch.failed) {
+        continue;
+      }
+      ReencryptionReport moved;
+      moved.rows_reencrypted = batch.tally.rows_reencrypted;
+      moved.rows_changed_concurrently = batch.tally.rows_changed_concurrently;
+      moved.rows_scanned = moved.rows_reencrypted + moved.rows_changed_concurrently;
+      MergeBatch(report, moved, options_.max_reported_ids);
+      RecordBatch(moved, batch.rows_per_old_key);
+      progress.advanced = true;
+    }
+    return *failure;
   }
 
   // Rows per key id (one GROUP BY): the totals of the report, and the rows-remaining gauge.
@@ -253,7 +345,8 @@ class PgReencryptionJob : public ReencryptionJob {
 
   // One committed batch: rows moved, rows left, and rows off their old keys (a row the
   // application rewrote meanwhile has left it too: the application writes under the primary).
-  void RecordBatch(const ReencryptionReport& tally, const BatchWrites& writes) {
+  void RecordBatch(const ReencryptionReport& tally,
+                   const std::map<std::string, std::uint64_t>& rows_per_old_key) {
     Metrics* metrics = JobMetrics();
     if (metrics == nullptr) {
       return;
@@ -272,7 +365,7 @@ class PgReencryptionJob : public ReencryptionJob {
         metrics->RecordReencryptionFailures(t, c, reason, rows);
       }
     }
-    for (const auto& [key_id, rows] : writes.rows_per_old_key) {
+    for (const auto& [key_id, rows] : rows_per_old_key) {
       std::uint64_t& remaining = remaining_[key_id];
       remaining -= std::min(remaining, rows);
     }
@@ -303,11 +396,13 @@ class PgReencryptionJob : public ReencryptionJob {
     });
   }
 
-  Result<BatchWrites> ReencryptBatch(const ColumnInfo& info, std::vector<BatchRow>& batch,
-                                     ReencryptionReport& report) {
-    BatchWrites writes;
+  // Decrypts and re-encrypts `rows`; the rows left alone go into `batch`'s tally.
+  Result<internal::BatchWrites> ReencryptBatch(const ColumnInfo& info, std::vector<BatchRow>& rows,
+                                               PendingBatch& batch) {
+    internal::BatchWrites writes;
+    ReencryptionReport& report = batch.tally;
     const std::size_t cap = options_.max_reported_ids;
-    for (BatchRow& row : batch) {
+    for (BatchRow& row : rows) {
       if (!row.value) {
         AddRowId(report.null_ids, row.id, cap);
         continue;
@@ -324,7 +419,7 @@ class PgReencryptionJob : public ReencryptionJob {
           AddRowId(report.undecryptable_ids, row.id, cap);
           break;
         case RowOutcome::kReencrypted:
-          ++writes.rows_per_old_key[OldKeyId(info.kind, *row.value)];
+          ++batch.rows_per_old_key[OldKeyId(info.kind, *row.value)];
           writes.ids.push_back(std::move(row.id));
           writes.old_values.push_back(std::move(*row.value));
           writes.new_values.push_back(std::move(moved->new_value));
@@ -332,31 +427,6 @@ class PgReencryptionJob : public ReencryptionJob {
       }
     }
     return writes;
-  }
-
-  Result<void> Write(pqxx::connection& connection, const ReencryptSql& sql,
-                     const BatchWrites& writes, ReencryptionReport& report) {
-    if (writes.ids.empty()) {
-      return {};
-    }
-    if (options_.dry_run) {
-      report.rows_reencrypted += writes.ids.size();
-      return {};
-    }
-    return GuardPg("writing a batch", [&]() -> Result<void> {
-      pqxx::work txn(connection);
-      const pqxx::result result = txn.exec_params(
-          sql.compare_and_set, internal::ArrayLiteral(writes.ids),
-          internal::ArrayLiteral(writes.old_values), internal::ArrayLiteral(writes.new_values));
-      txn.commit();
-      if (options_.after_commit_for_test) {
-        options_.after_commit_for_test();
-      }
-      const auto written = static_cast<std::uint64_t>(result.affected_rows());
-      report.rows_reencrypted += written;
-      report.rows_changed_concurrently += writes.ids.size() - written;
-      return {};
-    });
   }
 
   SecretValue dsn_;
@@ -388,6 +458,9 @@ Result<std::unique_ptr<ReencryptionJob>> ReencryptionJob::Create(SecretValue dsn
   if (options.retry.max_attempts < 1) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "reencrypt: retry.max_attempts must be at least 1");
+  }
+  if (options.write_connections > 16) {
+    return MakeError(ErrorCode::kInvalidArgument, "reencrypt: at most 16 write connections");
   }
   if (options.batch_size == 0) {
     return MakeError(ErrorCode::kInvalidArgument, "reencrypt: the batch size must be at least 1");
