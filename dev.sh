@@ -98,8 +98,8 @@ case "${1:-}" in
     install_packages "${BUILD_DEPS[@]}"
     # Only what is measured: the Google Benchmark cases, the two client-comparison programs and
     # the program (for the agent benchmark).
-    build build-release --target locksmith_bench vault_cold_start aws_preload locksmith_program -- \
-      -DCMAKE_BUILD_TYPE=Release -DLOCKSMITH_BUILD_TESTS=OFF
+    build build-release --target locksmith_bench vault_cold_start aws_preload locksmith_program \
+      reencrypt_bench -- -DCMAKE_BUILD_TYPE=Release -DLOCKSMITH_BUILD_TESTS=OFF
     ./build-release/bench/locksmith_bench --benchmark_repetitions=5 \
       --benchmark_report_aggregates_only=true "$@"
     # The client comparisons serve recorded answers from nginx (bench/canned_server.py), so the
@@ -111,6 +111,9 @@ case "${1:-}" in
     /usr/bin/python3 bench/aws_preload.py --bin build-release/bench/aws_preload
     log "agent vs nginx (wrk, same JSON body)"
     /usr/bin/python3 bench/agent_bench.py --bin build-release/apps/locksmith/locksmith
+    log "reencrypt vs UPDATE t SET col = col and pgcrypto (a throwaway PostgreSQL cluster)"
+    install_packages postgresql
+    ./build-release/bench/reencrypt_bench
     ;;
   *)
     sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'

@@ -110,6 +110,10 @@ void AddReencryptCommand(CLI::App& app, Flags& f, CommandTable& table) {
   cmd->add_option("--key", r.key, "Key secret (default db-encryption-key)");
   cmd->add_option("--batch-size", r.job.batch_size, "Rows per batch (default 1000)")
       ->check(CLI::Range(1, 100000));
+  cmd->add_option("--write-connections", r.job.write_connections,
+                  "Connections writing batches while the next is read (default 2; 0: one "
+                  "connection, one batch at a time)")
+      ->check(CLI::Range(0, 16));
   cmd->add_option("--max-rows-per-second", r.max_rows_per_second,
                   "Rate limit (rows read per second); default unlimited")
       ->check(CLI::PositiveNumber);
