@@ -66,7 +66,8 @@ TEST_F(AwsRegionScopeTest, SignedForTheServersRegionPasses) {
 }
 
 TEST_F(AwsRegionScopeTest, SignedForAnotherRegionIsAClearError) {
-  SignedFor("eu-west-1")->Put("scoped", SecretValue("in-region"), Stage::kCurrent);
+  ASSERT_THAT(SignedFor("eu-west-1")->Put("scoped", SecretValue("in-region"), Stage::kCurrent),
+              IsOk());
   auto provider = SignedFor("us-west-2");
   auto read = provider->Get("scoped", VersionSelector::Current());
   EXPECT_THAT(read, HasErrorMessage(ErrorCode::kUnauthenticated,
