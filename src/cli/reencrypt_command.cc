@@ -1,13 +1,12 @@
 // locksmith reencrypt [--verify]: DSN, ring, job or verification, summary, verdict.
 #include "cli/reencrypt_command.h"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <ostream>
 
+#include "cli/connection_argument.h"
 #include "cli/reencrypt_progress.h"
 #include "locksmith/encryption_key_ring.h"
 #include "locksmith/key_usage.h"
@@ -163,35 +162,19 @@ Result<void> RunVerify(EncryptionKeyRing& ring, const SecretValue& dsn,
 
 Result<SecretValue> ResolveReencryptDsn(const ReencryptCommandOptions& options,
                                         const EnvLookup& env) {
-  if (options.dsn && options.dsn_env) {
-    return MakeError(ErrorCode::kInvalidArgument, "give --dsn or --dsn-env, not both");
-  }
-  if (options.dsn_env) {
-    std::optional<std::string> value = env(*options.dsn_env);
-    if (!value || value->empty()) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "--dsn-env: the variable " + *options.dsn_env + " is not set or empty");
-    }
-    SecretValue dsn(*value);
-    OPENSSL_cleanse(value->data(), value->size());
-    LOCKSMITH_ASSIGN_OR_RETURN(bool has_password, internal::DsnHasPassword(dsn.RevealUnsafe()));
-    (void)has_password;  // a password is fine here: the environment is not world-readable
-    return dsn;
-  }
-  if (!options.dsn) {
+  const ConnectionArgument spec{
+      "--dsn", "--dsn-env", [](std::string_view dsn) { return internal::DsnHasPassword(dsn); },
+      "put the password in ~/.pgpass (or PGPASSWORD), or the whole DSN in a variable named by "
+      "--dsn-env (e.g. --dsn-env DATABASE_URL)"};
+  LOCKSMITH_ASSIGN_OR_RETURN(std::optional<SecretValue> dsn,
+                             ResolveConnectionArgument(spec, options.dsn, options.dsn_env, env));
+  if (!dsn) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "a database is required: --dsn 'host=... dbname=... user=...' (the password "
                      "from ~/.pgpass or PGPASSWORD) or --dsn-env VAR (a variable holding the "
                      "DSN, e.g. DATABASE_URL)");
   }
-  LOCKSMITH_ASSIGN_OR_RETURN(bool has_password, internal::DsnHasPassword(*options.dsn));
-  if (has_password) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "--dsn holds a password, and every local user can read a process's "
-                     "arguments: put the password in ~/.pgpass (or PGPASSWORD), or the whole DSN "
-                     "in a variable named by --dsn-env (e.g. --dsn-env DATABASE_URL)");
-  }
-  return SecretValue(*options.dsn);
+  return std::move(*dsn);
 }
 
 Result<void> ReencryptCommand(SecretsManager& manager, Random& random, Metrics* metrics,
