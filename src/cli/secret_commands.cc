@@ -7,6 +7,7 @@
 
 #include "agent/secret_json.h"
 #include "cli/commands.h"
+#include "core/time_format.h"
 #include "locksmith/naming.h"
 
 namespace locksmith {
@@ -16,16 +17,6 @@ using nlohmann::ordered_json;
 
 std::string Dump(const ordered_json& j) {
   return j.dump(2, ' ', false, ordered_json::error_handler_t::replace);
-}
-
-// "2026-01-01T00:00:00Z"
-std::string FormatTime(std::chrono::system_clock::time_point time) {
-  std::time_t t = std::chrono::system_clock::to_time_t(time);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
 }
 
 std::string StageLabels(const std::vector<Stage>& stages) {
@@ -134,12 +125,12 @@ Result<void> DescribeCommand(SecretsManager& manager, std::string_view name, boo
   }
   out << "name:         " << description.name << "\n";
   if (description.last_rotated) {
-    out << "last rotated: " << FormatTime(*description.last_rotated) << "\n";
+    out << "last rotated: " << internal::FormatRfc3339Utc(*description.last_rotated) << "\n";
   }
   out << "versions:\n";
   for (const VersionInfo& v : description.versions) {
-    out << "  " << v.version_id << "  " << StageLabels(v.stages) << "  " << FormatTime(v.created)
-        << "\n";
+    out << "  " << v.version_id << "  " << StageLabels(v.stages) << "  "
+        << internal::FormatRfc3339Utc(v.created) << "\n";
   }
   return OkResult();
 }

@@ -1,6 +1,7 @@
 #include "core/time_format.h"
 
 #include <cstdint>
+#include <ctime>
 
 namespace locksmith::internal {
 namespace {
@@ -105,6 +106,15 @@ std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_vi
   const auto utc =
       sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second) + fraction - offset;
   return time_point_cast<system_clock::duration>(utc);
+}
+
+std::string FormatRfc3339Utc(std::chrono::system_clock::time_point time) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(time);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
 }
 
 }  // namespace locksmith::internal
