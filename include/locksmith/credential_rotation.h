@@ -41,9 +41,10 @@ class CredentialServer {
   // The user the next credential belongs to: the same as `current` (single user) or the other of
   // a pair (alternating users: "app" <-> "app_clone").
   virtual Result<std::string> NextUsername(const Credential& current) = 0;
-  // Makes `pending` valid on the server, creating its user if needed. Leaves `current` valid where
-  // the server can hold both (alternating users; Redis keeps several passwords per user); a single
-  // PostgreSQL role has one password, so `current` stops working here. Idempotent.
+  // Makes `pending` valid on the server (PostgreSQL's alternating users: creating the clone role
+  // if needed; Redis: the ACL user must exist). Leaves `current` valid where the server can hold
+  // both (alternating users; Redis keeps several passwords per user); a single PostgreSQL role
+  // has one password, so `current` stops working here. Idempotent.
   virtual Result<void> Set(const Credential& current, const Credential& pending) = 0;
   // Logs in as `pending` and runs a trivial command. kUnauthenticated when refused.
   virtual Result<void> Test(const Credential& pending) = 0;
