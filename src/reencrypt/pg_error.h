@@ -1,6 +1,5 @@
-// PostgreSQL failures as locksmith errors. Messages name what the job was doing and the SQLSTATE,
-// never the server's text: that can quote row values ("Failing row contains ...") or the
-// connection string.
+// libpqxx exceptions as locksmith errors, through the shared SQLSTATE table (pg/pg_status.h):
+// messages name what the job was doing and the SQLSTATE, never the server's text.
 #pragma once
 
 #include <exception>

@@ -62,13 +62,20 @@ Result<void> PostgresCluster::RunAsOwner(std::vector<std::string> argv,
 }
 
 Result<std::unique_ptr<PostgresCluster>> PostgresCluster::Start(std::string database) {
+  PostgresClusterOptions options;
+  options.database = std::move(database);
+  return Start(options);
+}
+
+Result<std::unique_ptr<PostgresCluster>> PostgresCluster::Start(
+    const PostgresClusterOptions& options) {
   auto bin_dir = FindPgBinDir();
   if (!bin_dir.ok()) {
     return bin_dir.error();
   }
   std::unique_ptr<PostgresCluster> cluster(new PostgresCluster());
   cluster->bin_dir_ = *bin_dir;
-  cluster->database_ = std::move(database);
+  cluster->database_ = options.database;
   // Under /tmp, not $TMPDIR: the postgres user must reach it, and a unix socket path is limited
   // to ~107 bytes.
   std::string tmpl = "/tmp/lspg-XXXXXX";
@@ -104,8 +111,21 @@ Result<std::unique_ptr<PostgresCluster>> PostgresCluster::Start(std::string data
          << "port = " << kPgTestPort << "\n"
          << "fsync = off\nfull_page_writes = off\n"
          << "max_connections = 30\nshared_buffers = 32MB\n";
+    if (options.log_all_statements) {
+      conf << "log_statement = 'all'\nlog_connections = on\nlog_min_error_statement = info\n";
+    }
     if (!conf) {
       return MakeError(ErrorCode::kInternal, "cannot write postgresql.conf");
+    }
+  }
+  if (options.password_auth) {
+    // Replaces initdb's file (first matching line wins): the superuser keeps trust, so the
+    // tests' own setup needs no password; everyone else must present one.
+    std::ofstream hba(data + "/pg_hba.conf", std::ios::trunc);
+    hba << "local all postgres trust\n"
+        << "local all all scram-sha-256\n";
+    if (!hba) {
+      return MakeError(ErrorCode::kInternal, "cannot write pg_hba.conf");
     }
   }
   if (auto r = cluster->Resume(); !r.ok()) {
