@@ -27,11 +27,39 @@ void AddSecretCommands(CLI::App& app, Flags& f, CommandTable& table) {
                   "local users can read a process's arguments)");
   table.emplace_back(put, Command::kPut);
 
-  CLI::App* rotate =
-      app.add_subcommand("rotate", "Store a fresh random value; prints the new version id");
+  CLI::App* rotate = app.add_subcommand(
+      "rotate",
+      "Store a fresh random value; prints the new version id. With --postgres or --redis: a "
+      "password rotated together with the server (create, set, test, finish, retire)");
   rotate->add_option("name", f.name, "Secret name")->required();
-  rotate->add_option("--bytes", f.rotate_bytes, "Random bytes (base64-encoded), default 32")
-      ->check(CLI::Range(1, 4096));
+  CLI::Option* bytes =
+      rotate->add_option("--bytes", f.rotate_bytes, "Random bytes (base64-encoded), default 32")
+          ->check(CLI::Range(1, 4096));
+  // docs/credential-rotation.md: no flag takes a password.
+  CredentialRotateOptions& c = f.rotate_credential;
+  std::vector<CLI::Option*> server_flags = {
+      rotate->add_option("--postgres", c.postgres,
+                         "Admin libpq DSN WITHOUT a password (~/.pgpass or PGPASSWORD supply it)"),
+      rotate->add_option("--postgres-env", c.postgres_env,
+                         "Name of an environment variable holding the full admin DSN"),
+      rotate->add_option("--redis", c.redis,
+                         "Admin URL redis://user@host:port or unix:///path WITHOUT a password "
+                         "(REDISCLI_AUTH supplies it)"),
+      rotate->add_option("--redis-env", c.redis_env,
+                         "Name of an environment variable holding the full admin URL")};
+  for (CLI::Option* o : server_flags) {
+    o->excludes(bytes);
+  }
+  rotate
+      ->add_option("--strategy", c.strategy,
+                   "PostgreSQL: single-user (default) or alternating-users")
+      ->check(CLI::IsMember({"single-user", "alternating-users"}));
+  rotate->add_option("--user", c.user, "The user of a bare-password secret");
+  rotate->add_option("--retire-after", c.retire_after,
+                     "How long the previous password stays valid where the server keeps it "
+                     "(Redis), from the promotion; default 6m (cache TTL + margin)");
+  rotate->add_flag("--no-wait", c.no_wait,
+                   "Stop after the promotion; run again later to retire the previous password");
   table.emplace_back(rotate, Command::kRotate);
 
   CLI::App* list = app.add_subcommand("list", "List secret names");

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/credential_rotate_command.h"
 #include "cli/key_commands.h"
 #include "cli/reencrypt_command.h"
 
@@ -34,6 +35,7 @@ struct Flags {
   std::string name;                      // put, rotate, describe
   std::optional<std::string> put_value;  // put --value (discouraged)
   std::size_t rotate_bytes = kDefaultRotateBytes;
+  CredentialRotateOptions rotate_credential;  // rotate --postgres/--redis: with the server
   std::string list_prefix;
   bool json = false;   // describe, status
   std::string listen;  // agent --listen; empty: LOCKSMITH_AGENT_LISTEN or the default

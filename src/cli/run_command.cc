@@ -51,6 +51,10 @@ Result<void> RunCommand(Flags& flags, CliRuntime& runtime, const EnvLookup& env,
     case Command::kPut:
       return RunPut(flags, manager, io);
     case Command::kRotate:
+      if (flags.rotate_credential.Requested()) {
+        return CredentialRotateCommand(manager, flags.name, flags.rotate_credential, env,
+                                       SystemRandom(), SystemClock(), io.out, io.err);
+      }
       return RotateCommand(manager, flags.name, flags.rotate_bytes, io.out);
     case Command::kList:
       return ListCommand(manager, flags.list_prefix, io.out);
