@@ -91,29 +91,23 @@ class RedisCredentialServer final : public CredentialServer {
     if (auto valid = CheckCredential(pending, "the new credential"); !valid.ok()) {
       return valid;
     }
-    auto admin = AdminConnection();
-    if (!admin.ok()) {
-      return admin.error();
-    }
-    auto user = GetUser(**admin, pending.username);
-    if (!user.ok()) {
-      return user.error();
-    }
-    if (!user->has_value()) {
+    LOCKSMITH_ASSIGN_OR_RETURN(AdminView view, LookUpUser(pending.username));
+    const std::optional<AclUser>& user = view.user;
+    if (!user.has_value()) {
       return MakeError(ErrorCode::kFailedPrecondition,
                        "Redis ACL user '" + pending.username +
                            "' does not exist: create it with the permissions the application "
                            "needs before rotating its password");
     }
-    if (!(*user)->on) {
+    if (!user->on) {
       return MakeError(ErrorCode::kFailedPrecondition,
                        "Redis ACL user '" + pending.username +
                            "' is off (disabled): not turning it on by a rotation");
     }
-    if ((*user)->HasPassword(pending.password)) {
+    if (user->HasPassword(pending.password)) {
       return {};  // a rerun: already set
     }
-    return SetUserRule(**admin, pending.username, "#" + RedisPasswordHash(pending.password),
+    return SetUserRule(*view.admin, pending.username, "#" + RedisPasswordHash(pending.password),
                        "adding the new password");
   }
 
@@ -150,15 +144,8 @@ class RedisCredentialServer final : public CredentialServer {
         previous.password.empty()) {
       return false;
     }
-    auto admin = AdminConnection();
-    if (!admin.ok()) {
-      return admin.error();
-    }
-    auto user = GetUser(**admin, previous.username);
-    if (!user.ok()) {
-      return user.error();
-    }
-    return user->has_value() && (*user)->HasPassword(previous.password);
+    LOCKSMITH_ASSIGN_OR_RETURN(AdminView view, LookUpUser(previous.username));
+    return view.user.has_value() && view.user->HasPassword(previous.password);
   }
 
   Result<void> RetirePrevious(const Credential& previous, const Credential& current) override {
@@ -166,18 +153,12 @@ class RedisCredentialServer final : public CredentialServer {
         previous.password.empty()) {
       return {};  // nothing to retire, and never the current password
     }
-    auto admin = AdminConnection();
-    if (!admin.ok()) {
-      return admin.error();
-    }
-    auto user = GetUser(**admin, previous.username);
-    if (!user.ok()) {
-      return user.error();
-    }
-    if (!user->has_value() || !(*user)->HasPassword(previous.password)) {
+    LOCKSMITH_ASSIGN_OR_RETURN(AdminView view, LookUpUser(previous.username));
+    const std::optional<AclUser>& user = view.user;
+    if (!user.has_value() || !user->HasPassword(previous.password)) {
       return {};  // a rerun: already retired
     }
-    if (previous.username == current.username && !(*user)->HasPassword(current.password)) {
+    if (previous.username == current.username && !user->HasPassword(current.password)) {
       // Removing the last password the clients know would lock every one of them out.
       return MakeError(ErrorCode::kFailedPrecondition,
                        "the current password of Redis ACL user '" + current.username +
@@ -185,11 +166,11 @@ class RedisCredentialServer final : public CredentialServer {
                            "rotation again to set it first)");
     }
     auto removed =
-        SetUserRule(**admin, previous.username, "!" + RedisPasswordHash(previous.password),
+        SetUserRule(*view.admin, previous.username, "!" + RedisPasswordHash(previous.password),
                     "removing the previous password");
     if (!removed.ok() && removed.error().code == ErrorCode::kFailedPrecondition) {
       // Gone meanwhile (Redis answers an error for removing an absent password)?
-      auto again = GetUser(**admin, previous.username);
+      auto again = GetUser(*view.admin, previous.username);
       if (again.ok() && (!again->has_value() || !(*again)->HasPassword(previous.password))) {
         return {};
       }
@@ -229,6 +210,17 @@ class RedisCredentialServer final : public CredentialServer {
       }
     }
     return connection;
+  }
+
+  // An admin connection and what it reads of `name` (nullopt: no such user).
+  struct AdminView {
+    std::unique_ptr<RedisConnection> admin;
+    std::optional<AclUser> user;
+  };
+  Result<AdminView> LookUpUser(const std::string& name) {
+    LOCKSMITH_ASSIGN_OR_RETURN(std::unique_ptr<RedisConnection> admin, AdminConnection());
+    LOCKSMITH_ASSIGN_OR_RETURN(std::optional<AclUser> user, GetUser(*admin, name));
+    return AdminView{std::move(admin), std::move(user)};
   }
 
   // ACL GETUSER: nullopt when the user does not exist.

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/strings.h"
 #include "locksmith/redis_credential_server.h"
 
 namespace locksmith {
@@ -14,19 +15,6 @@ Error BadRedisUrl(std::string_view why) {
                    "Redis URL: " + std::string(why) +
                        " (expected redis://[user[:password]@]host[:port] or "
                        "unix://[user[:password]@]/path/to/socket)");
-}
-
-int HexDigitValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
 }
 
 // %XX decoding into `out` (a SecretValue's bytes for the password).
@@ -41,8 +29,8 @@ bool PercentDecodeTo(std::string_view in, std::string& out) {
     if (i + 2 >= in.size()) {
       return false;
     }
-    const int hi = HexDigitValue(in[i + 1]);
-    const int lo = HexDigitValue(in[i + 2]);
+    const int hi = internal::HexDigitValue(in[i + 1]);
+    const int lo = internal::HexDigitValue(in[i + 2]);
     if (hi < 0 || lo < 0) {
       return false;
     }
@@ -134,7 +122,7 @@ Result<RedisCredentialServerOptions> ParseRedisUrl(std::string_view url) {
       }
     }
     for (char c : host) {
-      if (HexDigitValue(c) < 0 && c != ':' && c != '.') {
+      if (internal::HexDigitValue(c) < 0 && c != ':' && c != '.') {
         return BadRedisUrl("bad IPv6 address");
       }
     }
