@@ -12,6 +12,7 @@
 
 #include "core/crypto.h"
 #include "integration/child_process.h"
+#include "local_store_env.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {
@@ -64,14 +65,7 @@ class KeysCliTest : public ::testing::Test {
     }
   }
 
-  std::vector<std::string> Env() const {
-    return {
-        "HOME=" + dir_.path().string(),
-        "SECRETS_BACKEND=local",
-        "LOCKSMITH_STORE=" + (dir_.path() / "data" / "secrets.db").string(),
-        "LOCKSMITH_MASTER_KEY_FILE=" + (dir_.path() / "keys" / "master.key").string(),
-    };
-  }
+  std::vector<std::string> Env() const { return testing::LocalStoreEnv(dir_.path()); }
 
   // Runs the program; its stdout and stderr join the leak scan.
   ProcessResult Run(std::vector<std::string> args, std::optional<std::string> input = {}) {

@@ -15,6 +15,7 @@
 #include "core/crypto.h"
 #include "integration/child_process.h"
 #include "integration/leak_scan.h"
+#include "local_store_env.h"
 #include "locksmith/encryption_key_ring.h"
 #include "locksmith/testing/fake_random.h"
 #include "locksmith/testing/matchers.h"
@@ -52,15 +53,8 @@ class ReencryptCliTest : public ::testing::Test {
     EXPECT_GT(scanned, 0u);
   }
 
-  std::vector<std::string> Env(std::vector<std::string> extra = {}) const {
-    std::vector<std::string> env = {
-        "HOME=" + dir_.path().string(),
-        "SECRETS_BACKEND=local",
-        "LOCKSMITH_STORE=" + (dir_.path() / "data" / "secrets.db").string(),
-        "LOCKSMITH_MASTER_KEY_FILE=" + (dir_.path() / "keys" / "master.key").string(),
-    };
-    env.insert(env.end(), extra.begin(), extra.end());
-    return env;
+  std::vector<std::string> Env(const std::vector<std::string>& extra = {}) const {
+    return testing::LocalStoreEnv(dir_.path(), extra);
   }
 
   ProcessResult Run(std::vector<std::string> args, std::vector<std::string> extra_env = {}) {

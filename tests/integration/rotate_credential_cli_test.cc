@@ -15,6 +15,7 @@
 
 #include "child_process.h"
 #include "leak_scan.h"
+#include "local_store_env.h"
 #include "locksmith/testing/matchers.h"
 #include "rotation/redis/redis_connection.h"
 #include "support/postgres_cluster.h"
@@ -38,15 +39,8 @@ class RotateCredentialCliTest : public ::testing::Test {
  protected:
   void TearDown() override { EXPECT_GT(testing::ExpectNoNeedleLeaked(captured_, needles_), 0u); }
 
-  std::vector<std::string> Env(std::vector<std::string> extra = {}) const {
-    std::vector<std::string> env = {
-        "HOME=" + dir_.path().string(),
-        "SECRETS_BACKEND=local",
-        "LOCKSMITH_STORE=" + (dir_.path() / "data" / "secrets.db").string(),
-        "LOCKSMITH_MASTER_KEY_FILE=" + (dir_.path() / "keys" / "master.key").string(),
-    };
-    env.insert(env.end(), extra.begin(), extra.end());
-    return env;
+  std::vector<std::string> Env(const std::vector<std::string>& extra = {}) const {
+    return testing::LocalStoreEnv(dir_.path(), extra);
   }
 
   ProcessResult Run(std::vector<std::string> args, std::vector<std::string> extra_env = {},
