@@ -12,10 +12,12 @@ cd "$(dirname "$0")"
 RUN_DEPS=(cmake ninja-build g++ pkg-config libssl-dev libcurl4-openssl-dev nlohmann-json3-dev
   libsqlite3-dev prometheus-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libboost-dev curl
   ccache libpqxx-dev)
-BUILD_DEPS=("${RUN_DEPS[@]}" libgtest-dev libgmock-dev libbenchmark-dev libjwt-dev)
+# libhiredis-dev: the example service (examples/rotating_service), built with the tests.
+BUILD_DEPS=("${RUN_DEPS[@]}" libgtest-dev libgmock-dev libbenchmark-dev libjwt-dev libhiredis-dev)
 # postgresql: the re-encryption tests start a throwaway cluster of their own (initdb in a
-# temporary directory, unix socket only); the package's default cluster is not used.
-TEST_DEPS=(sqlite3 python3 python3-hvac python3-botocore awscli python3-jwt postgresql)
+# temporary directory, unix socket only); the package's default cluster is not used. redis-server:
+# the example service's test starts a throwaway one the same way.
+TEST_DEPS=(sqlite3 python3 python3-hvac python3-botocore awscli python3-jwt postgresql redis-server)
 
 log() { printf '\033[1m== [%4ss] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 
@@ -89,7 +91,7 @@ case "${1:-}" in
     # TSAN_OPTIONS are set per test by CMake (tests/CMakeLists.txt).
     build build-tsan -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" \
       -DLOCKSMITH_SANITIZE=thread -DLOCKSMITH_BUILD_BENCH=OFF -DLOCKSMITH_BUILD_APPS=OFF \
-      -DLOCKSMITH_INSTALL=OFF
+      -DLOCKSMITH_INSTALL=OFF -DLOCKSMITH_BUILD_EXAMPLES=OFF
     ctest --test-dir build-tsan --output-on-failure -L unit -j "$(njobs)"
     log "all tests passed"
     ;;
