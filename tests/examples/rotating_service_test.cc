@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/pqxx>
@@ -45,6 +47,8 @@ constexpr char kRedisPassword1[] = "redis-pw-1-Lm27-never-printed";
 constexpr char kRedisPassword2[] = "redis-pw-2-Vb44-never-printed";
 constexpr char kRedisPassword3[] = "redis-pw-3-Zt09-never-printed";
 constexpr char kRedisAdminPassword[] = "redis-admin-pw-Hh52";
+constexpr char kAppDbPassword1[] = "app-db-pw-1-Rr63-never-printed";
+constexpr char kAppDbPassword2[] = "app-db-pw-2-Ww18-never-printed";
 constexpr auto kBound = std::chrono::seconds(30);  // every wait on the service
 
 // "host=... port=N ..." -> the value of `key`.
@@ -102,8 +106,9 @@ class RotatingServiceTest : public ::testing::Test {
       captured.push_back(result.out);
       captured.push_back(result.err);
     }
-    std::vector<std::string> needles = {kDbPassword, kRedisPassword1, kRedisPassword2,
-                                        kRedisPassword3, kRedisAdminPassword};
+    std::vector<std::string> needles = {kDbPassword,     kRedisPassword1,     kRedisPassword2,
+                                        kRedisPassword3, kRedisAdminPassword, kAppDbPassword1,
+                                        kAppDbPassword2};
     for (const std::string& key : key_material_) {
       needles.push_back(key);
     }
@@ -340,6 +345,59 @@ TEST_F(RotatingServiceTest, RedisRefusalRefreshesTheSecretAndRetriesOnce) {
   EXPECT_EQ(Ok(client, "POST", "/count")["count"], 2);
   EXPECT_TRUE(services_.back()->WaitForStderr("redis refused the credential", kBound))
       << services_.back()->err_so_far();
+  EXPECT_EQ(Ok(client, "GET", "/healthz")["pid"], pid);
+}
+
+// The same for PostgreSQL's single-user strategy: role `app` with a password (the throwaway
+// cluster is switched from trust to scram-sha-256 for every role but the test's superuser), the
+// password changed in the server and the new version stored while the service still caches the
+// old one, the service's sessions terminated. The next request is refused (28P01), reads the
+// secret again once, rebuilds and succeeds.
+TEST_F(RotatingServiceTest, DatabaseRefusalRefreshesTheSecretAndRetriesOnce) {
+  pqxx::connection admin(pg_->Dsn());
+  {
+    pqxx::nontransaction tx(admin);
+    tx.exec(std::string("CREATE ROLE app LOGIN PASSWORD ") + tx.quote(kAppDbPassword1));
+    tx.exec("GRANT CREATE ON SCHEMA public TO app");
+  }
+  const std::string dsn = pg_->Dsn();
+  const std::filesystem::path hba =
+      std::filesystem::path(DsnField(dsn, "host")) / "data" / "pg_hba.conf";
+  {
+    std::ofstream out(hba, std::ios::trunc);
+    out << "local all postgres trust\nlocal all all scram-sha-256\n";
+  }
+  pqxx::nontransaction(admin).exec("SELECT pg_reload_conf()");
+  const json secret = {{"username", "app"},
+                       {"host", DsnField(dsn, "host")},
+                       {"port", std::stoi(DsnField(dsn, "port"))},
+                       {"dbname", pg_->database()}};
+  json first = secret;
+  first["password"] = kAppDbPassword1;
+  Cli({"put", "database-password"}, first.dump());
+
+  const int port = StartService("1h");
+  ASSERT_GT(port, 0);
+  const pid_t pid = services_.back()->pid();
+  HttpClient client("127.0.0.1", port);
+  Ok(client, "POST", "/users", R"({"email":"carol@example.com"})", "", 201);
+
+  {
+    pqxx::nontransaction tx(admin);
+    tx.exec(std::string("ALTER ROLE app PASSWORD ") + tx.quote(kAppDbPassword2));
+  }
+  json second = secret;
+  second["password"] = kAppDbPassword2;
+  Cli({"put", "database-password"}, second.dump());
+  pqxx::nontransaction(admin).exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'app'");
+
+  json dave = Ok(client, "POST", "/users", R"({"email":"dave@example.com"})", "", 201);
+  EXPECT_TRUE(services_.back()->WaitForStderr("database refused the credential", kBound))
+      << services_.back()->err_so_far();
+  const std::string token =
+      Ok(client, "POST", "/login", json{{"user_id", dave["id"]}}.dump())["token"];
+  EXPECT_EQ(Ok(client, "GET", "/me", "", token)["email"], "dave@example.com");
   EXPECT_EQ(Ok(client, "GET", "/healthz")["pid"], pid);
 }
 
