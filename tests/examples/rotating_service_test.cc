@@ -4,7 +4,9 @@
 // `locksmith rotate` and the Redis password by hand, and checks the service lives through them
 // with the same PID: tokens issued before still verify, rows written before still decrypt, new
 // rows carry the new key id, a changed Redis password is followed (by subscription, and by a
-// refresh after WRONGPASS). No secret appears in anything the service or the program printed,
+// refresh after WRONGPASS), and so is a PostgreSQL password changed in the server first (a refresh
+// after 28P01). Password rotations through `locksmith rotate` (CredentialServer) come later.
+// No secret appears in anything the service or the program printed,
 // in any HTTP answer, or in any argv.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
