@@ -33,6 +33,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 using json = nlohmann::json;
 using testing::ChildProcess;
@@ -348,6 +349,22 @@ TEST_F(RotatingServiceTest, RedisRefusalRefreshesTheSecretAndRetriesOnce) {
   EXPECT_TRUE(services_.back()->WaitForStderr("redis refused the credential", kBound))
       << services_.back()->err_so_far();
   EXPECT_EQ(Ok(client, "GET", "/healthz")["pid"], pid);
+}
+
+// The example serves loopback clients only: any other listen address is refused at start.
+TEST_F(RotatingServiceTest, RefusesANonLoopbackListenAddress) {
+  std::vector<std::string> env = StoreEnv();
+  ChildProcess child({kServicePath, "--listen=0.0.0.0:0", "--redis-socket=" + redis_->socket()},
+                     env);
+  ASSERT_TRUE(child.started());
+  // Returns at the child's exit (its pipes close); stops it if it listened after all.
+  EXPECT_FALSE(child.WaitForStdout("listening on", kBound));
+  child.Signal(SIGTERM);
+  ProcessResult result = child.Finish();
+  captured_.push_back(result.out);
+  captured_.push_back(result.err);
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("is not a loopback address"));
 }
 
 // The same for PostgreSQL's single-user strategy: role `app` with a password (the throwaway
