@@ -15,7 +15,8 @@ RUN_DEPS=(cmake ninja-build g++ pkg-config libssl-dev libcurl4-openssl-dev nlohm
 BUILD_DEPS=("${RUN_DEPS[@]}" libgtest-dev libgmock-dev libbenchmark-dev libjwt-dev)
 # postgresql: the re-encryption tests start a throwaway cluster of their own (initdb in a
 # temporary directory, unix socket only); the package's default cluster is not used. Likewise
-# redis-server: the Redis rotation tests start their own (tests/support/redis_server.h).
+# redis-server: the Redis rotation tests and the example service's test start their own
+# (tests/support/redis_server.h).
 TEST_DEPS=(sqlite3 python3 python3-hvac python3-botocore awscli python3-jwt postgresql
   redis-server)
 
@@ -91,7 +92,7 @@ case "${1:-}" in
     # TSAN_OPTIONS are set per test by CMake (tests/CMakeLists.txt).
     build build-tsan -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" \
       -DLOCKSMITH_SANITIZE=thread -DLOCKSMITH_BUILD_BENCH=OFF -DLOCKSMITH_BUILD_APPS=OFF \
-      -DLOCKSMITH_INSTALL=OFF
+      -DLOCKSMITH_INSTALL=OFF -DLOCKSMITH_BUILD_EXAMPLES=OFF
     ctest --test-dir build-tsan --output-on-failure -L unit -j "$(njobs)"
     log "all tests passed"
     ;;

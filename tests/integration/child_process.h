@@ -110,6 +110,26 @@ class ChildProcess {
     return true;
   }
 
+  // The same for stdout (a service printing the port it listens on).
+  bool WaitForStdout(std::string_view needle, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (out_.find(needle) == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || !PollOnce(static_cast<int>(left.count()))) {
+        return out_.find(needle) != std::string::npos;
+      }
+    }
+    return true;
+  }
+
+  // Sends `signal` (e.g. SIGTERM for a clean stop before Finish).
+  void Signal(int signal) {
+    if (pid_ > 0 && !exit_code_) {
+      ::kill(pid_, signal);
+    }
+  }
+
   // Reads both pipes to EOF and reaps the child.
   ProcessResult Finish() {
     CloseStdin();
@@ -120,6 +140,7 @@ class ChildProcess {
   }
 
   const std::string& err_so_far() const { return err_; }
+  const std::string& out_so_far() const { return out_; }
 
  private:
   // One poll round; false once both pipes reached EOF (or on timeout).
