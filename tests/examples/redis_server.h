@@ -1,4 +1,4 @@
-// RedisServer: a throwaway redis-server for the example service's test (Debian `redis-server`):
+// ServiceRedisServer: a throwaway redis-server for the example service's test (Debian `redis-server`):
 // unix socket only (port 0), no persistence, ACL users from the config file (passwords in the
 // file, never in argv), stopped on destruction. A minimal local helper: a shared
 // tests/support/redis_server may replace it.
@@ -17,10 +17,10 @@
 
 namespace locksmith::testing {
 
-class RedisServer {
+class ServiceRedisServer {
  public:
   // `users`: ACL lines ("user app on >pw ~* &* +@all"); the default user is turned off.
-  RedisServer(const std::filesystem::path& dir, const std::vector<std::string>& users)
+  ServiceRedisServer(const std::filesystem::path& dir, const std::vector<std::string>& users)
       : socket_((dir / "redis.sock").string()) {
     const std::filesystem::path conf = dir / "redis.conf";
     {
@@ -39,7 +39,7 @@ class RedisServer {
     ready_ = child_->started() &&
              child_->WaitForStdout("ready to accept connections", std::chrono::seconds(20));
   }
-  ~RedisServer() {
+  ~ServiceRedisServer() {
     if (child_) {
       child_->Signal(SIGKILL);
       child_->Finish();

@@ -40,7 +40,7 @@ using testing::ChildProcess;
 using testing::HttpClient;
 using testing::PostgresCluster;
 using testing::ProcessResult;
-using testing::RedisServer;
+using testing::ServiceRedisServer;
 using testing::TempDir;
 
 constexpr char kCliPath[] = LOCKSMITH_CLI_PATH;
@@ -82,7 +82,7 @@ class RotatingServiceTest : public ::testing::Test {
     auto cluster = PostgresCluster::Start("rotating_service");
     ASSERT_TRUE(cluster.ok()) << cluster.error().ToString();
     pg_ = std::move(cluster).value();
-    redis_ = std::make_unique<RedisServer>(
+    redis_ = std::make_unique<ServiceRedisServer>(
         dir_.path(), std::vector<std::string>{
                          std::string("user app on >") + kRedisPassword1 + " ~* &* +@all",
                          std::string("user admin on >") + kRedisAdminPassword + " ~* &* +@all"});
@@ -231,7 +231,7 @@ class RotatingServiceTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<PostgresCluster> pg_;
-  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<ServiceRedisServer> redis_;
   std::vector<std::unique_ptr<ChildProcess>> services_;
   std::vector<std::string> captured_;
   std::vector<std::string> key_material_;
