@@ -171,14 +171,19 @@ Result<void> VaultProvider::PromotePendingInMount(std::string_view name, std::in
 
   const std::string path = JoinSecretPath(ResolvedMount().prefix, name);
   LOCKSMITH_ASSIGN_OR_RETURN(Read latest, ReadVersion(name, path, 0));
-  const std::string* current = latest.live ? PendingField(latest.data, field) : nullptr;
+  nlohmann::json next = NextData(latest.data, field, *value);
   // Equal already: an earlier promote wrote it and stopped before removing the sibling (a crash,
   // or a failed delete); writing again would make a second version of the same value.
-  if (current == nullptr || !SecretValue(*current).Equals(*value)) {
-    nlohmann::json data =
-        latest.data.is_object() ? std::move(latest.data) : nlohmann::json::object();
-    data[field] = *value;
-    nlohmann::json body = {{"data", std::move(data)}, {"options", {{"cas", latest.version}}}};
+  bool written = false;
+  if (latest.live && latest.data.is_object()) {
+    std::string seen = DumpJsonWiping(latest.data);
+    std::string wanted = DumpJsonWiping(next);
+    written = SecretValue(seen).Equals(wanted);
+    WipeString(seen);
+    WipeString(wanted);
+  }
+  if (!written) {
+    nlohmann::json body = {{"data", std::move(next)}, {"options", {{"cas", latest.version}}}};
     std::string text = DumpJsonWiping(body);
     WipeJsonStrings(body);
     LOCKSMITH_ASSIGN_OR_RETURN(VaultReply reply, Call("POST", DataPath(path), std::move(text)));
@@ -187,6 +192,7 @@ Result<void> VaultProvider::PromotePendingInMount(std::string_view name, std::in
                         BackendText::kOmit);
     }
   }
+  WipeJsonStrings(next);
 
   // Remove the sibling only when `version` is still its latest: a newer pending put since keeps
   // its place, as AWS keeps AWSPENDING on a newer version. (Vault has no check-and-set for a

@@ -643,7 +643,7 @@ Result<VersionInfo> VaultProvider::PutToMount(std::string_view name, const Secre
   } else if (latest.error().code != ErrorCode::kNotFound) {
     return std::move(latest).error();
   }
-  data[field] = std::string(value.RevealUnsafe());
+  data = NextData(std::move(data), field, value.RevealUnsafe());
   nlohmann::json body = {{"data", std::move(data)}, {"options", {{"cas", cas}}}};
   std::string text = DumpJsonWiping(body);
   WipeJsonStrings(body);
@@ -661,6 +661,26 @@ Result<VersionInfo> VaultProvider::PutToMount(std::string_view name, const Secre
   info.stages = {Stage::kCurrent};
   info.created = TimeField(meta, "created_time");
   return info;
+}
+
+nlohmann::json VaultProvider::NextData(nlohmann::json latest, const std::string& field,
+                                       std::string_view value) {
+  if (!latest.is_object()) {
+    latest = nlohmann::json::object();
+  }
+  // A map without the field is read whole, as JSON (MakeSecret): a JSON object written back is
+  // the new map, so Vault's other readers (templates reading .Data.data.password) see the new
+  // fields rather than a `value` field beside stale ones.
+  if (!latest.empty() && !latest.contains(field)) {
+    nlohmann::json whole = ParseUntrustedJsonOrNull(value);
+    if (whole.is_object() && !whole.empty()) {
+      WipeJsonStrings(latest);
+      return whole;
+    }
+    WipeJsonStrings(whole);
+  }
+  latest[field] = std::string(value);
+  return latest;
 }
 
 Result<void> VaultProvider::PromoteToCurrent(std::string_view name, std::string_view version_id) {

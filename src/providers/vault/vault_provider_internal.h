@@ -93,6 +93,10 @@ class VaultProvider : public Provider {
   Result<void> PromotePendingInMount(std::string_view name, std::int64_t version);
   // The pending version for Describe, or nullopt when there is none or the policy may not see it.
   Result<std::optional<VersionInfo>> DescribePending(std::string_view name);
+  // The data map to write for `value` over the latest version's map: the map with `field` set,
+  // or, for a map read whole (no `field`) and a JSON object value, that object.
+  static nlohmann::json NextData(nlohmann::json latest, const std::string& field,
+                                 std::string_view value);
   std::string DataPath(std::string_view secret_path) const;
   std::string MetadataPath(std::string_view secret_path) const;
   // version 0: the latest. kNotFound when absent; a deleted/destroyed version is a Read with

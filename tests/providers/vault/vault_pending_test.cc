@@ -121,6 +121,47 @@ TEST_F(VaultPendingTest, PromotionKeepsTheMapsOtherFields) {
   EXPECT_EQ(data["data"]["data"], nlohmann::json({{"value", "new"}, {"username", "app"}}));
 }
 
+// A secret kept as a map without a `value` field is read whole, as JSON (AWS's rotation templates'
+// {"username","password",...}); a JSON object written back is the new map, so Vault's other
+// readers see the new password in its own field rather than a `value` beside a stale one. Fails
+// on the old merge, which added a `value` field and kept "password":"old".
+TEST_F(VaultPendingTest, AMapReadWholeIsWrittenWhole) {
+  server_.Admin("POST", std::string(kDataPrefix) + "database",
+                {{"data", {{"username", "app"}, {"password", "old"}, {"port", 5432}}}});
+  auto provider = Rotator();
+  ASSERT_NE(provider, nullptr);
+  auto whole = provider->Get("database", VersionSelector::Current());
+  ASSERT_THAT(whole, IsOk());
+  auto pending =
+      provider->Put("database", SecretValue(R"({"username":"app","password":"new","port":5432})"),
+                    Stage::kPending);
+  ASSERT_THAT(pending, IsOk());
+  ASSERT_THAT(provider->PromoteToCurrent("database", pending->version_id), IsOk());
+  const nlohmann::json expected = {{"username", "app"}, {"password", "new"}, {"port", 5432}};
+  EXPECT_EQ(server_.Admin("GET", std::string(kDataPrefix) + "database")["data"]["data"], expected);
+  EXPECT_EQ(SecretVersion("database"), 2);
+
+  // The crash rerun compares maps: no second version.
+  auto again =
+      provider->Put("database", SecretValue(R"({"username":"app","password":"newer","port":5432})"),
+                    Stage::kPending);
+  ASSERT_THAT(again, IsOk());
+  server_.Admin("POST", std::string(kDataPrefix) + "database",
+                {{"data", {{"username", "app"}, {"password", "newer"}, {"port", 5432}}}});
+  ASSERT_THAT(provider->PromoteToCurrent("database", again->version_id), IsOk());
+  EXPECT_EQ(SecretVersion("database"), 3);
+
+  // A current put does the same; a value that is not a JSON object is kept under `value`.
+  ASSERT_THAT(provider->Put("database", SecretValue(R"({"username":"app","password":"p4"})"),
+                            Stage::kCurrent),
+              IsOk());
+  EXPECT_EQ(server_.Admin("GET", std::string(kDataPrefix) + "database")["data"]["data"],
+            nlohmann::json({{"username", "app"}, {"password", "p4"}}));
+  ASSERT_THAT(provider->Put("database", SecretValue("plain"), Stage::kCurrent), IsOk());
+  EXPECT_EQ(server_.Admin("GET", std::string(kDataPrefix) + "database")["data"]["data"],
+            nlohmann::json({{"username", "app"}, {"password", "p4"}, {"value", "plain"}}));
+}
+
 // A crash after the promote's write and before the copy's removal: the rerun finds the value
 // already current, writes no second version, and finishes the cleanup. Fails on a promote that
 // writes unconditionally (the secret would reach version 3).
