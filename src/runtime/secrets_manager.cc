@@ -429,6 +429,19 @@ Result<VersionInfo> SecretsManagerImpl::Rotate(std::string_view name, std::size_
   LOCKSMITH_RETURN_IF_ERROR(PromoteToCurrent(name, pending->version_id));
   VersionInfo info = std::move(pending).value();
   info.stages = {Stage::kCurrent};
+  // A back end may give the promoted value a new id (Vault: pending "pending-3" is written as
+  // version 7 of the secret): report the version Describe calls current. The rotation is done
+  // either way, so a failed Describe keeps the pending version's id.
+  auto described = CallGuarded("describe", [&] { return provider_->Describe(name); });
+  if (described.ok()) {
+    for (const VersionInfo& version : described->versions) {
+      if (version.HasStage(Stage::kCurrent)) {
+        info.version_id = version.version_id;
+        info.created = version.created;
+        break;
+      }
+    }
+  }
   return info;
 }
 

@@ -171,6 +171,56 @@ TEST_F(VaultRuntimeTest, RotationIsSeenBySubscribersWithoutRestart) {
   EXPECT_EQ(seen_versions, (std::vector<std::string>{"2", "3"}));
 }
 
+// SecretsManager::Rotate on Vault goes through the pending stage (a pending copy beside the
+// secret, then one promotion write), reports the version now current, and still creates a
+// missing secret as current. Subscribers hear of the promoted version once.
+TEST_F(VaultRuntimeTest, RotateGoesThroughPendingAndCreatesAMissingSecret) {
+  const std::string rotator = R"(
+path "secret/data/agentauri-backend/production/*" {
+  capabilities = ["create", "read", "update"]
+}
+path "secret/metadata/agentauri-backend/production/*" {
+  capabilities = ["read", "list"]
+}
+path "secret/metadata/agentauri-backend/production/.locksmith-pending/*" {
+  capabilities = ["read", "list", "delete"]
+}
+)";
+  Write("jwt-secret", "before");
+  Build(AppRoleOptions(rotator));
+  ASSERT_NE(manager_, nullptr);
+  std::vector<std::string> seen_versions;
+  auto subscription = manager_->Subscribe("jwt-secret", [&](const SecretUpdate& update) {
+    seen_versions.push_back(update.version.version_id);
+  });
+  ASSERT_TRUE(seen_versions.empty() || seen_versions == std::vector<std::string>{"1"});
+  seen_versions.clear();
+
+  auto rotated = manager_->Rotate("jwt-secret", 16);
+  ASSERT_THAT(rotated, IsOk());
+  EXPECT_EQ(rotated->version_id, "2");  // the secret's version, not "pending-1"
+  EXPECT_EQ(seen_versions, std::vector<std::string>{"2"});
+  auto meta = server_.Admin("GET", "/v1/secret/metadata/agentauri-backend/production/jwt-secret");
+  EXPECT_EQ(meta["data"]["current_version"], 2);
+  int status = 0;
+  server_.Admin("GET",
+                "/v1/secret/metadata/agentauri-backend/production/.locksmith-pending/jwt-secret",
+                nullptr, "", &status);
+  EXPECT_EQ(status, 404);
+  auto previous = manager_->GetVersion("jwt-secret", VersionSelector::AtStage(Stage::kPrevious));
+  ASSERT_THAT(previous, IsOk());
+  EXPECT_TRUE(previous->value.Equals("before"));
+
+  auto created = manager_->Rotate("brand-new", 16);
+  ASSERT_THAT(created, IsOk());
+  EXPECT_EQ(created->version_id, "1");
+  EXPECT_THAT(created->stages, ::testing::ElementsAre(Stage::kCurrent));
+  EXPECT_THAT(manager_->Get("brand-new"), IsOk());
+  auto listed = manager_->List("");
+  ASSERT_THAT(listed, IsOk());
+  EXPECT_EQ(*listed, (std::vector<std::string>{"brand-new", "jwt-secret"}));
+}
+
 TEST_F(VaultRuntimeTest, EveryRetryableFaultIsRetried) {
   Write("jwt-secret", "value");
   Build(AppRoleOptions(kReaderPolicy));

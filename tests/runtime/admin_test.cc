@@ -152,10 +152,38 @@ TEST_F(ManagerTest, RotatePutsPendingThenPromotes) {
       });
   EXPECT_CALL(*provider_, PromoteToCurrent(Eq("jwt"), Eq("v9")))
       .WillOnce(Return(ByMove(Result<void>(OkResult()))));
+  EXPECT_CALL(*provider_, Describe(Eq("jwt")))
+      .WillOnce(Return(ByMove(Result<SecretDescription>(SecretDescription{
+          "jwt", {{"v9", {Stage::kCurrent}, {}}, {"v8", {Stage::kPrevious}, {}}}, std::nullopt}))));
   auto rotated = manager_->Rotate("jwt");
   ASSERT_THAT(rotated, IsOk());
   EXPECT_EQ(rotated->version_id, "v9");
   EXPECT_THAT(rotated->stages, ElementsAre(Stage::kCurrent));
+}
+
+// Vault writes a promoted pending value ("pending-4") as a new version of the secret ("12"):
+// Rotate reports the version now current, not the pending id (which no longer names anything);
+// a Describe that fails after the promotion keeps the pending id and does not fail the rotation.
+TEST_F(ManagerTest, RotateReportsTheVersionCurrentAfterThePromotion) {
+  Make();
+  EXPECT_CALL(*provider_, Put(Eq("jwt"), _, Stage::kPending))
+      .WillRepeatedly([](std::string_view, const SecretValue&, Stage) -> Result<VersionInfo> {
+        return VersionInfo{"pending-4", {Stage::kPending}, {}};
+      });
+  EXPECT_CALL(*provider_, PromoteToCurrent(Eq("jwt"), Eq("pending-4")))
+      .WillRepeatedly([](std::string_view, std::string_view) { return Result<void>(OkResult()); });
+  EXPECT_CALL(*provider_, Describe(Eq("jwt")))
+      .WillOnce(Return(ByMove(Result<SecretDescription>(SecretDescription{
+          "jwt", {{"12", {Stage::kCurrent}, {}}, {"11", {Stage::kPrevious}, {}}}, std::nullopt}))))
+      .WillOnce(
+          Return(ByMove(Result<SecretDescription>(MakeError(ErrorCode::kPermissionDenied, "no")))));
+  auto rotated = manager_->Rotate("jwt");
+  ASSERT_THAT(rotated, IsOk());
+  EXPECT_EQ(rotated->version_id, "12");
+  EXPECT_THAT(rotated->stages, ElementsAre(Stage::kCurrent));
+  auto undescribed = manager_->Rotate("jwt");
+  ASSERT_THAT(undescribed, IsOk());
+  EXPECT_EQ(undescribed->version_id, "pending-4");
 }
 
 TEST_F(ManagerTest, RotateFallsBackToAPlainPutWithoutAPendingStage) {

@@ -132,6 +132,42 @@ class HvacAgainstTestServer(unittest.TestCase):
         kv.destroy_secret_versions(path=path, versions=[2])
         self.assertTrue(kv.read_secret_metadata(path=path)["data"]["versions"]["2"]["destroyed"])
 
+    def test_pending_copy_calls(self):
+        # The calls of the Vault provider's pending stage (src/providers/vault/vault_pending.cc):
+        # a sibling path under ".locksmith-pending/", listed like any key, removed with every
+        # version by a metadata DELETE (which a policy without "delete" may not do), and started
+        # again at version 1 when written after that.
+        root_kv = self.root().secrets.kv.v2
+        root_kv.create_or_update_secret(path=PREFIX + "/rotated", secret={"value": "one"})
+        client, _ = self.approle_client("pending-writer", "writer", WRITER_POLICY)
+        kv = client.secrets.kv.v2
+        copy = PREFIX + "/.locksmith-pending/rotated"
+        self.assertEqual(kv.create_or_update_secret(path=copy, secret={"value": "a"}, cas=0)
+                         ["data"]["version"], 1)
+        self.assertEqual(kv.create_or_update_secret(path=copy, secret={"value": "b"}, cas=1)
+                         ["data"]["version"], 2)
+        self.assertIn(".locksmith-pending/", kv.list_secrets(path=PREFIX)["data"]["keys"])
+        with self.assertRaises(hvac.exceptions.Forbidden) as denied:
+            kv.delete_metadata_and_all_versions(path=copy)
+        self.assertNotIn("invalid token", str(denied.exception))
+        # A tombstone: a new version without the value field.
+        self.assertEqual(kv.create_or_update_secret(path=copy, secret={}, cas=2)
+                         ["data"]["version"], 3)
+        self.assertEqual(kv.read_secret_version(path=copy)["data"]["data"], {})
+
+        root_kv.delete_metadata_and_all_versions(path=copy)
+        with self.assertRaises(hvac.exceptions.InvalidPath):
+            root_kv.read_secret_version(path=copy)
+        with self.assertRaises(hvac.exceptions.InvalidPath):
+            root_kv.read_secret_version(path=copy, version=1)
+        with self.assertRaises(hvac.exceptions.InvalidPath):
+            root_kv.read_secret_metadata(path=copy)
+        self.assertNotIn(".locksmith-pending/", root_kv.list_secrets(path=PREFIX)["data"]["keys"])
+        # Deleting what is already gone is not an error (Vault answers 204).
+        root_kv.delete_metadata_and_all_versions(path=copy)
+        self.assertEqual(root_kv.create_or_update_secret(path=copy, secret={"value": "c"}, cas=0)
+                         ["data"]["version"], 1)
+
     def test_delete_version_after_reads_until_the_deletion_time(self):
         kv = self.root().secrets.kv.v2
         path = PREFIX + "/expiring"

@@ -16,36 +16,6 @@
 
 namespace locksmith::internal {
 
-struct VaultProvider::Read {
-  Read() = default;
-  Read(Read&&) = default;
-  Read& operator=(Read&&) = default;
-  ~Read() { WipeJsonStrings(data); }
-
-  std::int64_t version = 0;
-  bool live = false;
-  std::chrono::system_clock::time_point created;
-  nlohmann::json data;  // the KV data map (null for a deleted or destroyed version)
-};
-
-struct VaultProvider::Versions {
-  struct Entry {
-    std::chrono::system_clock::time_point created;
-    bool live = false;
-  };
-  std::int64_t current_version = 0;
-  std::map<std::int64_t, Entry, std::greater<>> entries;  // newest first
-
-  std::optional<std::int64_t> LatestLive(std::int64_t below = INT64_MAX) const {
-    for (const auto& [n, e] : entries) {
-      if (n < below && e.live) {
-        return n;
-      }
-    }
-    return std::nullopt;
-  }
-};
-
 namespace {
 
 std::string Quoted(std::string_view name) { return "'" + std::string(name) + "'"; }
@@ -458,7 +428,7 @@ Result<Secret> VaultProvider::MakeSecret(std::string_view name, Read& read, Stag
 }
 
 Result<Secret> VaultProvider::Get(std::string_view name, const VersionSelector& selector) {
-  LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name));
+  LOCKSMITH_RETURN_IF_ERROR(ValidateVaultName(name));
   LOCKSMITH_RETURN_IF_ERROR(Mount());
   return Explained(GetFromMount(name, selector));
 }
@@ -466,6 +436,10 @@ Result<Secret> VaultProvider::Get(std::string_view name, const VersionSelector& 
 Result<Secret> VaultProvider::GetFromMount(std::string_view name, const VersionSelector& selector) {
   std::string path = JoinSecretPath(ResolvedMount().prefix, name);
   if (!selector.version_id.empty()) {
+    LOCKSMITH_ASSIGN_OR_RETURN(auto pending, ParsePendingId(selector.version_id));
+    if (pending.has_value()) {
+      return GetPendingFromMount(name, *pending);
+    }
     LOCKSMITH_ASSIGN_OR_RETURN(std::int64_t n, ParseVersionId(selector.version_id));
     LOCKSMITH_ASSIGN_OR_RETURN(Read read, ReadVersion(name, path, n));
     if (!read.live) {
@@ -530,14 +504,13 @@ Result<Secret> VaultProvider::GetFromMount(std::string_view name, const VersionS
       return MakeSecret(name, *read, Stage::kPrevious);
     }
     case Stage::kPending:
-      break;
+      return GetPendingFromMount(name, 0);
   }
-  return MakeError(ErrorCode::kNotFound,
-                   "Vault KV v2 has no pending stage (secret " + Quoted(name) + ")");
+  return MakeError(ErrorCode::kInvalidArgument, "unknown stage");
 }
 
 Result<SecretDescription> VaultProvider::Describe(std::string_view name) {
-  LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name));
+  LOCKSMITH_RETURN_IF_ERROR(ValidateVaultName(name));
   LOCKSMITH_RETURN_IF_ERROR(Mount());
   return Explained(DescribeFromMount(name));
 }
@@ -547,6 +520,11 @@ Result<SecretDescription> VaultProvider::DescribeFromMount(std::string_view name
   SecretDescription out;
   out.name = std::string(name);
   LOCKSMITH_ASSIGN_OR_RETURN(auto versions, ReadMetadata(name, path));
+  // Newest first: a pending version is newer than any of the secret's own.
+  LOCKSMITH_ASSIGN_OR_RETURN(std::optional<VersionInfo> pending, DescribePending(name));
+  if (pending.has_value()) {
+    out.versions.push_back(std::move(*pending));
+  }
   if (versions.has_value()) {
     auto current = versions->LatestLive();
     auto previous = current ? versions->LatestLive(*current) : std::nullopt;
@@ -604,6 +582,9 @@ Result<void> VaultProvider::ListInto(const std::string& folder, std::string_view
       continue;
     }
     std::string full = folder + key.get<std::string>();
+    if (folder.empty() && (full == std::string(kPendingFolder) + "/" || full == kPendingFolder)) {
+      continue;  // the pending versions' siblings, not secrets
+    }
     if (full.ends_with('/')) {
       if (full.starts_with(prefix) || prefix.starts_with(full)) {
         LOCKSMITH_RETURN_IF_ERROR(ListInto(full, prefix, out, depth + 1));
@@ -625,14 +606,10 @@ Result<std::vector<std::string>> VaultProvider::List(std::string_view prefix) {
 
 Result<VersionInfo> VaultProvider::Put(std::string_view name, const SecretValue& value,
                                        Stage stage) {
-  if (stage == Stage::kPending) {
-    return MakeError(ErrorCode::kUnimplemented,
-                     "Vault KV v2 has no pending stage; write the new version as current");
+  if (stage == Stage::kPrevious) {
+    return MakeError(ErrorCode::kInvalidArgument, "a new version cannot be put as previous");
   }
-  if (stage != Stage::kCurrent) {
-    return MakeError(ErrorCode::kInvalidArgument, "only the current stage can be written");
-  }
-  LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name));
+  LOCKSMITH_RETURN_IF_ERROR(ValidateVaultName(name));
   if (!IsValidUtf8(value.RevealUnsafe())) {
     // KV v2 keeps values as JSON strings, which hold text only.
     return MakeError(ErrorCode::kInvalidArgument,
@@ -640,6 +617,9 @@ Result<VersionInfo> VaultProvider::Put(std::string_view name, const SecretValue&
                      "values)");
   }
   LOCKSMITH_RETURN_IF_ERROR(Mount());
+  if (stage == Stage::kPending) {
+    return Explained(PutPendingToMount(name, value));
+  }
   return Explained(PutToMount(name, value));
 }
 
@@ -663,7 +643,7 @@ Result<VersionInfo> VaultProvider::PutToMount(std::string_view name, const Secre
   } else if (latest.error().code != ErrorCode::kNotFound) {
     return std::move(latest).error();
   }
-  data[field] = std::string(value.RevealUnsafe());
+  data = NextData(std::move(data), field, value.RevealUnsafe());
   nlohmann::json body = {{"data", std::move(data)}, {"options", {{"cas", cas}}}};
   std::string text = DumpJsonWiping(body);
   WipeJsonStrings(body);
@@ -683,10 +663,36 @@ Result<VersionInfo> VaultProvider::PutToMount(std::string_view name, const Secre
   return info;
 }
 
+nlohmann::json VaultProvider::NextData(nlohmann::json latest, const std::string& field,
+                                       std::string_view value) {
+  if (!latest.is_object()) {
+    latest = nlohmann::json::object();
+  }
+  // A map without the field is read whole, as JSON (MakeSecret): a JSON object written back is
+  // the new map, so Vault's other readers (templates reading .Data.data.password) see the new
+  // fields rather than a `value` field beside stale ones.
+  if (!latest.empty() && !latest.contains(field)) {
+    nlohmann::json whole = ParseUntrustedJsonOrNull(value);
+    if (whole.is_object() && !whole.empty()) {
+      WipeJsonStrings(latest);
+      return whole;
+    }
+    WipeJsonStrings(whole);
+  }
+  latest[field] = std::string(value);
+  return latest;
+}
+
 Result<void> VaultProvider::PromoteToCurrent(std::string_view name, std::string_view version_id) {
-  LOCKSMITH_RETURN_IF_ERROR(ValidateLogicalName(name));
-  LOCKSMITH_RETURN_IF_ERROR(ParseVersionId(version_id));
+  LOCKSMITH_RETURN_IF_ERROR(ValidateVaultName(name));
+  LOCKSMITH_ASSIGN_OR_RETURN(auto pending, ParsePendingId(version_id));
+  if (!pending.has_value()) {
+    LOCKSMITH_RETURN_IF_ERROR(ParseVersionId(version_id));
+  }
   LOCKSMITH_RETURN_IF_ERROR(Mount());
+  if (pending.has_value()) {
+    return Explained(PromotePendingInMount(name, *pending));
+  }
   return Explained(PromoteInMount(name, version_id));
 }
 

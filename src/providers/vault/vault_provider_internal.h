@@ -2,11 +2,17 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/json_bounded.h"
 #include "core/version_cache.h"
 #include "locksmith/vault_provider.h"
 #include "providers/vault/vault_api.h"
@@ -70,6 +76,27 @@ class VaultProvider : public Provider {
   Result<SecretDescription> DescribeFromMount(std::string_view name);
   Result<VersionInfo> PutToMount(std::string_view name, const SecretValue& value);
   Result<void> PromoteInMount(std::string_view name, std::string_view version_id);
+
+  // The pending stage (vault_pending.cc): the pending value lives at the sibling path
+  // `<prefix>/.locksmith-pending/<name>` (kPendingFolder), never as a version of the secret
+  // itself, which every other Vault reader takes as current. Its versions are named
+  // "pending-<sibling version>". docs/vault.md, "Pending versions".
+  static constexpr std::string_view kPendingFolder = ".locksmith-pending";
+  // ValidateLogicalName, and no name inside kPendingFolder.
+  static Result<void> ValidateVaultName(std::string_view name);
+  // "pending-N" -> N; nullopt for an id without that prefix (a numeric version id).
+  static Result<std::optional<std::int64_t>> ParsePendingId(std::string_view id);
+  std::string PendingPath(std::string_view name) const;
+  Result<VersionInfo> PutPendingToMount(std::string_view name, const SecretValue& value);
+  // `version` 0: the sibling's latest version, if live (an older one was superseded).
+  Result<Secret> GetPendingFromMount(std::string_view name, std::int64_t version);
+  Result<void> PromotePendingInMount(std::string_view name, std::int64_t version);
+  // The pending version for Describe, or nullopt when there is none or the policy may not see it.
+  Result<std::optional<VersionInfo>> DescribePending(std::string_view name);
+  // The data map to write for `value` over the latest version's map: the map with `field` set,
+  // or, for a map read whole (no `field`) and a JSON object value, that object.
+  static nlohmann::json NextData(nlohmann::json latest, const std::string& field,
+                                 std::string_view value);
   std::string DataPath(std::string_view secret_path) const;
   std::string MetadataPath(std::string_view secret_path) const;
   // version 0: the latest. kNotFound when absent; a deleted/destroyed version is a Read with
@@ -99,9 +126,41 @@ class VaultProvider : public Provider {
   std::unique_ptr<VaultAuth> auth_;
   Clock& clock_;  // wall time, to tell a version's future deletion_time from a passed one
   std::atomic<bool> metadata_denied_{false};
+  std::atomic<bool> tombstone_warned_{false};  // vault_pending.cc: warned once
   // The KV data of versions already read (as JSON text), per secret path: the version-aware
   // refresh of docs/vault.md. Deletion is not cached: the metadata says which versions are live.
   VersionCache versions_{kCachedVersionsPerPath, kCachedPaths};
+};
+
+// Defined here for vault_provider.cc and vault_pending.cc (one definition in a unity build).
+struct VaultProvider::Read {
+  Read() = default;
+  Read(Read&&) = default;
+  Read& operator=(Read&&) = default;
+  ~Read() { WipeJsonStrings(data); }
+
+  std::int64_t version = 0;
+  bool live = false;
+  std::chrono::system_clock::time_point created;
+  nlohmann::json data;  // the KV data map (null for a deleted or destroyed version)
+};
+
+struct VaultProvider::Versions {
+  struct Entry {
+    std::chrono::system_clock::time_point created;
+    bool live = false;
+  };
+  std::int64_t current_version = 0;
+  std::map<std::int64_t, Entry, std::greater<>> entries;  // newest first
+
+  std::optional<std::int64_t> LatestLive(std::int64_t below = INT64_MAX) const {
+    for (const auto& [n, e] : entries) {
+      if (n < below && e.live) {
+        return n;
+      }
+    }
+    return std::nullopt;
+  }
 };
 
 Result<ProviderPtr> CreateVaultProvider(VaultOptions options, HttpClientPtr http, Clock& clock,

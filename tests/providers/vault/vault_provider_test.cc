@@ -182,13 +182,9 @@ TEST_F(VaultProviderTest, PutUsesCheckAndSetAndListsSorted) {
   auto now = provider->Get("jwt-secret", VersionSelector::Current());
   ASSERT_THAT(now, IsOk());
   EXPECT_TRUE(now->value.Equals("theirs"));
-
-  EXPECT_THAT(provider->Put("jwt-secret", SecretValue("p"), Stage::kPending),
-              HasError(ErrorCode::kUnimplemented));
 }
 
-// (Rotation on a back end without a pending stage falls back to a current Put: the runtime does
-// that, tests/runtime/admin_test.cc.)
+// (The pending stage: tests/providers/vault/vault_pending_test.cc.)
 TEST_F(VaultProviderTest, PutCurrentThenPromoteRollsBack) {
   auto provider = Make(Options(server_.MakeAppRole("app", "writer", kWriterPolicy)));
   ASSERT_NE(provider, nullptr);
