@@ -331,7 +331,8 @@ TEST_F(ReencryptionRetryTest, PipelinedWritersKilledMidRunLoseNoRowAndCountNoneT
   auto report = RunJob(std::move(options));
   ASSERT_THAT(report, IsOk());
   EXPECT_GE(killed, 2);
-  EXPECT_GE(clock_.Sleeps().size(), 1u);
+  // (Whether a kill is noticed depends on timing: a backend killed after its connection's last
+  // use costs nothing. A CI run under load saw no retry at all; the outcome must hold either way.)
   EXPECT_EQ(CheckEveryRowMoved(), "");
   // A batch killed inside its COMMIT may have committed unseen (uncounted, never reread: see
   // ABatchWhoseCommitOutcomeWasLostIsSettledByTheData); nothing can count twice.
