@@ -1,6 +1,6 @@
-// ServiceRedisServer: a throwaway redis-server for the example service's test (Debian `redis-server`):
-// unix socket only (port 0), no persistence, ACL users from the config file (passwords in the
-// file, never in argv), stopped on destruction. A minimal local helper: a shared
+// ServiceRedisServer: a throwaway redis-server for the example service's test (Debian
+// `redis-server`): unix socket only (port 0), no persistence, ACL users from the config file
+// (passwords in the file, never in argv), stopped on destruction. A minimal local helper: a shared
 // tests/support/redis_server may replace it.
 #pragma once
 
