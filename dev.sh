@@ -3,7 +3,8 @@
 #   ./dev.sh run    install what is missing, build the program, run `locksmith agent` on the
 #                   embedded store
 #   ./dev.sh test   install what is missing, build, and run every test under ASan+UBSan (the
-#                   threaded components' unit tests also under TSan); this is what CI runs
+#                   threaded components' unit tests also under TSan) and
+#                   scripts/test-secret-rotation.sh; this is what CI runs
 #   ./dev.sh bench  build in Release and run the benchmarks
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -18,7 +19,7 @@ BUILD_DEPS=("${RUN_DEPS[@]}" libgtest-dev libgmock-dev libbenchmark-dev libjwt-d
 # redis-server: the Redis rotation tests and the example service's test start their own
 # (tests/support/redis_server.h).
 TEST_DEPS=(sqlite3 python3 python3-hvac python3-botocore awscli python3-jwt postgresql
-  redis-server)
+  redis-server curl)
 
 log() { printf '\033[1m== [%4ss] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 
@@ -88,6 +89,8 @@ case "${1:-}" in
     build build-asan -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" \
       -DLOCKSMITH_SANITIZE=address,undefined
     ctest --test-dir build-asan --output-on-failure -j "$(njobs)"
+    log "rotation without a restart, end to end (scripts/test-secret-rotation.sh)"
+    scripts/test-secret-rotation.sh --backend local --build-dir build-asan
     log "build with TSan, run the unit tests of threaded components"
     # TSAN_OPTIONS are set per test by CMake (tests/CMakeLists.txt).
     build build-tsan -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" \
