@@ -13,6 +13,7 @@
 #include "locksmith/testing/fake_random.h"
 #include "locksmith/testing/matchers.h"
 #include "reencrypt/reencrypt_test_util.h"
+#include "reencrypt/shared_cluster_test.h"
 #include "support/postgres_cluster.h"
 
 namespace locksmith {
@@ -21,17 +22,16 @@ namespace {
 using ::testing::ElementsAre;
 using testing::HasError;
 using testing::IsOk;
-using testing::PostgresCluster;
 
-class KeyUsageTest : public ::testing::Test {
+class KeyUsageTest : public reencrypt_test::SharedClusterTest {
  protected:
+  KeyUsageTest() : SharedClusterTest("u_") {}
+
   void SetUp() override {
-    auto cluster = PostgresCluster::Shared();
-    ASSERT_THAT(cluster, IsOk());
-    cluster_ = *cluster;
-    db_ = std::make_unique<pqxx::connection>(cluster_->Dsn());
-    table_ = reencrypt_test::PerTestTableName(
-        "u_", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    SharedClusterTest::SetUp();
+    if (HasFatalFailure()) {
+      return;
+    }
     v1_ = MakeRing({"v1"});
     v2_ = MakeRing({"v2", "v1"});
     v3_only_ = MakeRing({"v3"});
@@ -70,9 +70,6 @@ class KeyUsageTest : public ::testing::Test {
     return options;
   }
 
-  PostgresCluster* cluster_ = nullptr;
-  std::unique_ptr<pqxx::connection> db_;
-  std::string table_;
   testing::FakeRandom random_;
   EncryptionKeyRingPtr v1_;
   EncryptionKeyRingPtr v2_;

@@ -19,6 +19,7 @@
 #include "locksmith/testing/fake_random.h"
 #include "locksmith/testing/matchers.h"
 #include "reencrypt/reencrypt_test_util.h"
+#include "reencrypt/shared_cluster_test.h"
 #include "support/postgres_cluster.h"
 
 namespace locksmith {
@@ -30,20 +31,19 @@ using testing::HasErrorMessage;
 using ::testing::HasSubstr;
 using testing::IsOk;
 using ::testing::Not;
-using testing::PostgresCluster;
 
 // column value per row id (nullopt: NULL), as PostgreSQL's text output (bytea as hex).
 using TableSnapshot = std::map<std::string, std::optional<std::string>>;
 
-class ReencryptionJobTest : public ::testing::Test {
+class ReencryptionJobTest : public reencrypt_test::SharedClusterTest {
  protected:
+  ReencryptionJobTest() : SharedClusterTest("t_") {}
+
   void SetUp() override {
-    auto cluster = PostgresCluster::Shared();
-    ASSERT_THAT(cluster, IsOk());
-    cluster_ = *cluster;
-    db_ = std::make_unique<pqxx::connection>(cluster_->Dsn());
-    table_ = reencrypt_test::PerTestTableName(
-        "t_", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    SharedClusterTest::SetUp();
+    if (HasFatalFailure()) {
+      return;
+    }
     old_ring_ = Ring({"v1"});
     new_ring_ = Ring({"v2", "v1"});
   }
@@ -113,9 +113,6 @@ class ReencryptionJobTest : public ::testing::Test {
 
   std::string NewPrefix() const { return "ls1:" + EncryptionKeyId("v2") + ":"; }
 
-  PostgresCluster* cluster_ = nullptr;
-  std::unique_ptr<pqxx::connection> db_;
-  std::string table_;
   testing::FakeRandom random_;
   EncryptionKeyRingPtr old_ring_;
   EncryptionKeyRingPtr new_ring_;

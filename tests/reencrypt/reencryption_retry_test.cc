@@ -21,6 +21,7 @@
 #include "reencrypt/column_catalog.h"
 #include "reencrypt/reencrypt_sql.h"
 #include "reencrypt/reencrypt_test_util.h"
+#include "reencrypt/shared_cluster_test.h"
 #include "support/postgres_cluster.h"
 
 namespace locksmith {
@@ -51,15 +52,15 @@ class ActingClock : public testing::FakeClock {
   int sleeps_ = 0;
 };
 
-class ReencryptionRetryTest : public ::testing::Test {
+class ReencryptionRetryTest : public reencrypt_test::SharedClusterTest {
  protected:
+  ReencryptionRetryTest() : SharedClusterTest("rt_") {}
+
   void SetUp() override {
-    auto cluster = PostgresCluster::Shared();
-    ASSERT_THAT(cluster, IsOk());
-    cluster_ = *cluster;
-    db_ = std::make_unique<pqxx::connection>(cluster_->Dsn());
-    table_ = reencrypt_test::PerTestTableName(
-        "rt_", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    SharedClusterTest::SetUp();
+    if (HasFatalFailure()) {
+      return;
+    }
     auto old_ring = reencrypt_test::FixedTestRing({"v1"}, random_);
     auto new_ring = reencrypt_test::FixedTestRing({"v2", "v1"}, random_);
     ASSERT_THAT(old_ring, IsOk());
@@ -131,9 +132,6 @@ class ReencryptionRetryTest : public ::testing::Test {
         .as<long>();
   }
 
-  PostgresCluster* cluster_ = nullptr;
-  std::unique_ptr<pqxx::connection> db_;
-  std::string table_;
   testing::FakeRandom random_;  // jitter fraction 0.5: delays 125, 250, 500 ms ...
   ActingClock clock_;
   EncryptionKeyRingPtr old_ring_;
