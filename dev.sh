@@ -89,8 +89,11 @@ case "${1:-}" in
     build build-asan -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" \
       -DLOCKSMITH_SANITIZE=address,undefined
     ctest --test-dir build-asan --output-on-failure -j "$(njobs)"
-    log "rotation without a restart, end to end (scripts/test-secret-rotation.sh)"
-    scripts/test-secret-rotation.sh --backend local --build-dir build-asan
+    # Each back end in turn: the embedded store, then the Vault and AWS test servers (~20 s each).
+    for backend in local vault aws; do
+      log "rotation without a restart, end to end, on $backend (scripts/test-secret-rotation.sh)"
+      scripts/test-secret-rotation.sh --backend "$backend" --build-dir build-asan
+    done
     log "build with TSan, run the unit tests of threaded components"
     # TSAN_OPTIONS are set per test by CMake (tests/CMakeLists.txt).
     build build-tsan -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" \

@@ -77,6 +77,9 @@ struct CredentialRotationOptions {
   // Called before each step runs (progress lines). Returning false stops the run there, as a
   // crash would (kAborted): the tests' way to interrupt between any two steps.
   std::function<bool(RotationStep)> before_step;
+  // Called after the promotion when the run is about to wait for `retire_at` (progress lines:
+  // the wait can be minutes, and interrupting it is safe: a rerun retires).
+  std::function<void(std::chrono::system_clock::time_point retire_at)> before_retire_wait;
 };
 
 struct CredentialRotationReport {

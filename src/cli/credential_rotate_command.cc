@@ -88,6 +88,13 @@ Result<void> CredentialRotateCommand(SecretsManager& manager, std::string_view n
     err.flush();
     return true;
   };
+  rotation.before_retire_wait = [&](std::chrono::system_clock::time_point retire_at) {
+    err << "rotate " << name << ": promoted; waiting until "
+        << internal::FormatRfc3339Utc(retire_at)
+        << " to retire the previous password (an interrupted wait is safe: run this command "
+        << "again)\n";
+    err.flush();
+  };
   LOCKSMITH_ASSIGN_OR_RETURN(CredentialRotationReport report,
                              RotateCredential(manager, name, *server, random, clock, rotation));
   if (report.resumed) {

@@ -25,7 +25,8 @@ and error bodies of api-docs/secret/kv/kv-v2, auth/approle and auth/token) for:
              (see ui_mount_read)
 
 Time comes from the server's own clock, which only moves when told to (POST /_test/clock/advance
-{"seconds": N}), so token expiry is tested without sleeping.
+{"seconds": N}), so token expiry is tested without sleeping; --real-clock makes it follow the wall
+clock (plus what was advanced) for long runs against a live service.
 
 Test controls (no token needed, never under /v1):
   POST /_test/clock/advance {"seconds": N}
@@ -60,6 +61,7 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -69,8 +71,24 @@ LOCK = threading.RLock()
 
 
 class Clock:
+    """Frozen at 2026-01-01T00:00:00Z and moved only when advanced; with --real-clock (a service
+    under load for minutes, scripts/test-secret-rotation.sh) the wall clock plus what was
+    advanced."""
+
     def __init__(self):
-        self.now = 1767225600.0  # 2026-01-01T00:00:00Z, moves only when advanced
+        self.frozen = 1767225600.0
+        self.real = False
+        self.offset = 0.0
+
+    @property
+    def now(self):
+        return (time.time() + self.offset) if self.real else self.frozen
+
+    def advance(self, seconds):
+        if self.real:
+            self.offset += seconds
+        else:
+            self.frozen += seconds
 
     def rfc3339(self, t=None):
         t = self.now if t is None else t
@@ -538,7 +556,7 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         with LOCK:
             if path == "/_test/clock/advance" and method == "POST":
-                CLOCK.now += float(body.get("seconds", 0))
+                CLOCK.advance(float(body.get("seconds", 0)))
                 return 200, {"now": CLOCK.now}
             if path == "/_test/fault" and method == "POST":
                 mode = body.get("mode", "none")
@@ -965,7 +983,10 @@ def main():
                         help="act as a standby: 307 to this active node's address")
     parser.add_argument("--max-lease-ttl", default=str(DEFAULT_MAX_LEASE_TTL),
                         help="the system max TTL (Vault's max_lease_ttl), default 768h")
+    parser.add_argument("--real-clock", action="store_true",
+                        help="follow the wall clock instead of a frozen one")
     args = parser.parse_args()
+    CLOCK.real = args.real_clock
     server = Server(("127.0.0.1", args.port), Handler)
     server.state = State(args.root_token)
     server.state.max_lease_ttl = parse_duration(args.max_lease_ttl)

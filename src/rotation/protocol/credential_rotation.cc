@@ -156,6 +156,9 @@ class Rotation {
     }
     const auto now = clock_.WallNow();
     if (retire_at > now) {
+      if (options_.before_retire_wait) {
+        options_.before_retire_wait(retire_at);
+      }
       clock_.SleepFor(retire_at - now);
     }
     LOCKSMITH_RETURN_IF_ERROR(Step(RotationStep::kRetire));

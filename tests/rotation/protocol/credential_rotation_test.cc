@@ -252,10 +252,15 @@ TEST_F(CredentialRotationTest, ThePreviousPasswordIsRetiredAfterTheWaitAndALater
   Store(kJsonSecret);
   FakeCredentialServer server(/*keeps_previous=*/true);
   server.valid["app"].insert(kOldPassword);
-  auto report = Rotate(server);
+  std::vector<std::chrono::system_clock::time_point> waits;
+  CredentialRotationOptions told;
+  told.before_retire_wait = [&](std::chrono::system_clock::time_point at) { waits.push_back(at); };
+  const auto started = clock_.WallNow();
+  auto report = Rotate(server, told);
   ASSERT_THAT(report, IsOk());
   EXPECT_THAT(report->steps.back(), RotationStep::kRetire);
   EXPECT_THAT(clock_.Sleeps(), ElementsAre(std::chrono::minutes(6)));
+  EXPECT_THAT(waits, ElementsAre(started + std::chrono::minutes(6)));  // told before the wait
   EXPECT_FALSE(server.Accepts("app", kOldPassword));
   const std::string first = PasswordOf(Value(Stage::kCurrent));
   EXPECT_TRUE(server.Accepts("app", first));
