@@ -20,12 +20,13 @@
 #include <string>
 #include <vector>
 
-#include "examples/redis_server.h"
+#include "examples/redis_command.h"
 #include "integration/child_process.h"
 #include "integration/leak_scan.h"
 #include "locksmith/encryption_key_ring.h"
 #include "support/http_client.h"
 #include "support/postgres_cluster.h"
+#include "support/redis_server.h"
 #include "support/temp_dir.h"
 
 namespace locksmith {
@@ -40,7 +41,8 @@ using testing::ChildProcess;
 using testing::HttpClient;
 using testing::PostgresCluster;
 using testing::ProcessResult;
-using testing::ServiceRedisServer;
+using testing::RedisCommand;
+using testing::RedisServer;
 using testing::TempDir;
 
 constexpr char kCliPath[] = LOCKSMITH_CLI_PATH;
@@ -82,11 +84,10 @@ class RotatingServiceTest : public ::testing::Test {
     auto cluster = PostgresCluster::Start("rotating_service");
     ASSERT_TRUE(cluster.ok()) << cluster.error().ToString();
     pg_ = std::move(cluster).value();
-    redis_ = std::make_unique<ServiceRedisServer>(
-        dir_.path(), std::vector<std::string>{
-                         std::string("user app on >") + kRedisPassword1 + " ~* &* +@all",
-                         std::string("user admin on >") + kRedisAdminPassword + " ~* &* +@all"});
-    ASSERT_TRUE(redis_->ready()) << redis_->output();
+    auto redis = RedisServer::Start(
+        kRedisAdminPassword, {std::string("user app on >") + kRedisPassword1 + " ~* &* +@all"});
+    ASSERT_TRUE(redis.ok()) << redis.error().ToString();
+    redis_ = std::move(redis).value();
 
     const std::string dsn = pg_->Dsn();
     const json db_secret = {{"username", "postgres"},
@@ -170,7 +171,7 @@ class RotatingServiceTest : public ::testing::Test {
     env.push_back("LOCKSMITH_CACHE_TTL_JITTER=0");
     auto child = std::make_unique<ChildProcess>(
         std::vector<std::string>{kServicePath, "--listen=127.0.0.1:0",
-                                 "--redis-socket=" + redis_->socket(), "--threads=2",
+                                 "--redis-socket=" + redis_->socket().string(), "--threads=2",
                                  "--pg-pool-size=2"},
         env);
     EXPECT_TRUE(child->started());
@@ -231,7 +232,7 @@ class RotatingServiceTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<PostgresCluster> pg_;
-  std::unique_ptr<ServiceRedisServer> redis_;
+  std::unique_ptr<RedisServer> redis_;
   std::vector<std::unique_ptr<ChildProcess>> services_;
   std::vector<std::string> captured_;
   std::vector<std::string> key_material_;
@@ -308,18 +309,19 @@ TEST_F(RotatingServiceTest, ServesEveryEndpointAndLivesThroughKeyRotations) {
 
   // redis-password rotation as Redis's protocol does it: the new password beside the old, the
   // secret promoted, the old password removed; the service follows by subscription.
-  EXPECT_EQ(redis_->Command("admin", kRedisAdminPassword,
-                            {"ACL", "SETUSER", "app", std::string(">") + kRedisPassword2}),
+  EXPECT_EQ(RedisCommand(redis_->socket().string(), "admin", kRedisAdminPassword,
+                         {"ACL", "SETUSER", "app", std::string(">") + kRedisPassword2}),
             "OK");
   Cli({"put", "redis-password"}, json{{"username", "app"}, {"password", kRedisPassword2}}.dump());
   ASSERT_TRUE(services_.back()->WaitForStderr("redis credential changed", kBound))
       << services_.back()->err_so_far();
   EXPECT_EQ(Ok(fresh, "POST", "/count")["count"], 3);
-  EXPECT_EQ(redis_->Command("admin", kRedisAdminPassword,
-                            {"ACL", "SETUSER", "app", std::string("<") + kRedisPassword1}),
+  EXPECT_EQ(RedisCommand(redis_->socket().string(), "admin", kRedisAdminPassword,
+                         {"ACL", "SETUSER", "app", std::string("<") + kRedisPassword1}),
             "OK");
   // Dropped connections are reopened with the new password.
-  EXPECT_THAT(redis_->Command("admin", kRedisAdminPassword, {"CLIENT", "KILL", "USER", "app"}),
+  EXPECT_THAT(RedisCommand(redis_->socket().string(), "admin", kRedisAdminPassword,
+                           {"CLIENT", "KILL", "USER", "app"}),
               HasSubstr("(integer)"));
   EXPECT_EQ(Ok(fresh, "POST", "/count")["count"], 4);
 
@@ -338,11 +340,12 @@ TEST_F(RotatingServiceTest, RedisRefusalRefreshesTheSecretAndRetriesOnce) {
   EXPECT_EQ(Ok(client, "POST", "/count")["count"], 1);
 
   EXPECT_EQ(
-      redis_->Command("admin", kRedisAdminPassword,
-                      {"ACL", "SETUSER", "app", "resetpass", std::string(">") + kRedisPassword3}),
+      RedisCommand(redis_->socket().string(), "admin", kRedisAdminPassword,
+                   {"ACL", "SETUSER", "app", "resetpass", std::string(">") + kRedisPassword3}),
       "OK");
   Cli({"put", "redis-password"}, json{{"username", "app"}, {"password", kRedisPassword3}}.dump());
-  EXPECT_THAT(redis_->Command("admin", kRedisAdminPassword, {"CLIENT", "KILL", "USER", "app"}),
+  EXPECT_THAT(RedisCommand(redis_->socket().string(), "admin", kRedisAdminPassword,
+                           {"CLIENT", "KILL", "USER", "app"}),
               HasSubstr("(integer)"));
 
   EXPECT_EQ(Ok(client, "POST", "/count")["count"], 2);
@@ -354,8 +357,8 @@ TEST_F(RotatingServiceTest, RedisRefusalRefreshesTheSecretAndRetriesOnce) {
 // The example serves loopback clients only: any other listen address is refused at start.
 TEST_F(RotatingServiceTest, RefusesANonLoopbackListenAddress) {
   std::vector<std::string> env = StoreEnv();
-  ChildProcess child({kServicePath, "--listen=0.0.0.0:0", "--redis-socket=" + redis_->socket()},
-                     env);
+  ChildProcess child(
+      {kServicePath, "--listen=0.0.0.0:0", "--redis-socket=" + redis_->socket().string()}, env);
   ASSERT_TRUE(child.started());
   // Returns at the child's exit (its pipes close); stops it if it listened after all.
   EXPECT_FALSE(child.WaitForStdout("listening on", kBound));
