@@ -1,5 +1,6 @@
 #include "locksmith/naming.h"
 
+#include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
 
@@ -130,6 +131,56 @@ std::string SecretNameForEnvVar(std::string_view env_var) {
     out += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return out;
+}
+
+const std::vector<StandardSecret>& StandardSecrets() {
+  static const std::vector<StandardSecret> kSecrets = {
+      {"db-encryption-key",
+       "the key for column encryption in the database",
+       {"DB_ENCRYPTION_KEY", "DATABASE_ENCRYPTION_KEY"}},
+      {"jwt-secret", "the secret that signs and verifies JWTs", {"JWT_SECRET", "JWT_SECRET_KEY"}},
+      {"database-password",
+       "the database user's password",
+       {"DATABASE_PASSWORD", "DB_PASSWORD", "POSTGRES_PASSWORD"}},
+      {"redis-password", "the Redis password", {"REDIS_PASSWORD"}},
+      {"alchemy-api-key", "the Alchemy RPC provider API key", {"ALCHEMY_API_KEY"}},
+      {"infura-api-key", "the Infura RPC provider API key", {"INFURA_API_KEY"}},
+      {"quicknode-api-key", "the QuickNode RPC provider API key", {"QUICKNODE_API_KEY"}},
+  };
+  return kSecrets;
+}
+
+const StandardSecret* FindStandardSecret(std::string_view name) {
+  for (const StandardSecret& secret : StandardSecrets()) {
+    if (secret.name == name) {
+      return &secret;
+    }
+  }
+  return nullptr;
+}
+
+std::string SecretNameForDotenvVariable(std::string_view env_var) {
+  const auto same_ignoring_case = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::toupper(static_cast<unsigned char>(x)) ==
+                    std::toupper(static_cast<unsigned char>(y));
+           });
+  };
+  for (const StandardSecret& secret : StandardSecrets()) {
+    for (std::string_view variable : secret.env_vars) {
+      if (same_ignoring_case(variable, env_var)) {
+        return std::string(secret.name);
+      }
+    }
+  }
+  return SecretNameForEnvVar(env_var);
+}
+
+std::vector<std::string> DotenvVariablesFor(std::string_view name) {
+  if (const StandardSecret* secret = FindStandardSecret(name)) {
+    return {secret->env_vars.begin(), secret->env_vars.end()};
+  }
+  return {EnvVarNameFor(name)};
 }
 
 Result<SecretValue> ExtractJsonField(const SecretValue& json_object, std::string_view field) {

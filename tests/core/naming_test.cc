@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "locksmith/testing/matchers.h"
 
 namespace locksmith {
@@ -53,6 +55,32 @@ TEST(NamingTest, EnvVarMapping) {
   EXPECT_EQ(EnvVarNameFor("db-encryption-key"), "DB_ENCRYPTION_KEY");
   EXPECT_EQ(EnvVarNameFor("rpc/alchemy.key"), "RPC_ALCHEMY_KEY");
   EXPECT_EQ(SecretNameForEnvVar("DB_ENCRYPTION_KEY"), "db-encryption-key");
+}
+
+// The guide's .env names map to the standard names (DB_PASSWORD is database-password), any case;
+// every standard secret's canonical variable comes first, and no alias belongs to two names.
+TEST(NamingTest, StandardSecretsAndTheirDotenvAliases) {
+  EXPECT_EQ(SecretNameForDotenvVariable("DB_PASSWORD"), "database-password");
+  EXPECT_EQ(SecretNameForDotenvVariable("db_password"), "database-password");
+  EXPECT_EQ(SecretNameForDotenvVariable("DATABASE_PASSWORD"), "database-password");
+  EXPECT_EQ(SecretNameForDotenvVariable("JWT_SECRET"), "jwt-secret");
+  EXPECT_EQ(SecretNameForDotenvVariable("ALCHEMY_API_KEY"), "alchemy-api-key");
+  EXPECT_EQ(SecretNameForDotenvVariable("STRIPE_KEY"), "stripe-key");  // not standard
+  EXPECT_THAT(DotenvVariablesFor("database-password"),
+              ::testing::ElementsAre("DATABASE_PASSWORD", "DB_PASSWORD", "POSTGRES_PASSWORD"));
+  EXPECT_THAT(DotenvVariablesFor("stripe-key"), ::testing::ElementsAre("STRIPE_KEY"));
+  ASSERT_NE(FindStandardSecret("redis-password"), nullptr);
+  EXPECT_EQ(FindStandardSecret("redis"), nullptr);
+  std::set<std::string_view> seen;
+  for (const StandardSecret& secret : StandardSecrets()) {
+    EXPECT_TRUE(ValidateSecretName(secret.name).ok());
+    ASSERT_FALSE(secret.env_vars.empty());
+    EXPECT_EQ(secret.env_vars.front(), EnvVarNameFor(secret.name));
+    for (std::string_view variable : secret.env_vars) {
+      EXPECT_TRUE(seen.insert(variable).second) << variable;
+      EXPECT_EQ(SecretNameForDotenvVariable(variable), secret.name);
+    }
+  }
 }
 
 TEST(NamingTest, ExtractsJsonFieldsWithoutEchoingTheValue) {
