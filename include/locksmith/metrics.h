@@ -21,6 +21,11 @@ class Metrics {
   // Recording; `backend` is Provider::Kind(), `operation` is "get", "describe", "list", "put"...
   virtual void RecordBackendCall(std::string_view backend, std::string_view operation, bool success,
                                  double latency_seconds) = 0;
+  // secrets_manager_access_total{secret, result}: one Get/GetVersion of the logical name
+  // `secret`. A SecretsManager records failures and back-end answers here; its cache hits it
+  // counts itself, per thread, when these metrics were made by Create() (so a hit stays free of
+  // shared writes), and through this call for any other implementation.
+  virtual void RecordAccess(std::string_view secret, bool success) = 0;
   virtual void RecordCacheHit() = 0;
   virtual void RecordCacheMiss() = 0;
   virtual void RecordRefreshFailure(std::string_view secret) = 0;

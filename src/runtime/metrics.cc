@@ -16,6 +16,7 @@
 #include <exception>
 
 #include "locksmith/log.h"
+#include "runtime/access_counts.h"
 #include "runtime/sharded_lock.h"
 
 namespace locksmith {
@@ -124,6 +125,7 @@ class PrometheusMetrics final : public Metrics {
       for (auto& family : hot_.Collect()) {
         families.push_back(std::move(family));
       }
+      families.push_back(access_.Collect());
       text = prometheus::TextSerializer().Serialize(families);
     });
     return text;
@@ -142,6 +144,11 @@ class PrometheusMetrics final : public Metrics {
     });
   }
 
+  internal::AccessCounts& access() { return access_; }
+
+  void RecordAccess(std::string_view secret, bool success) override {
+    Guarded("access", [&] { access_.Record(secret, success); });
+  }
   void RecordCacheHit() override { hot_.AddHit(); }
   void RecordCacheMiss() override { hot_.AddMiss(); }
 
@@ -217,9 +224,29 @@ class PrometheusMetrics final : public Metrics {
   prometheus::Family<prometheus::Counter>& reencryption_failures_;
   prometheus::Family<prometheus::Gauge>& reencryption_remaining_;
   ShardedCounters hot_;
+  internal::AccessCounts access_;
 };
 
 }  // namespace
+
+namespace internal {
+
+bool AttachAccessSource(Metrics& metrics, const AccessCountSource* source) {
+  auto* prometheus_metrics = dynamic_cast<PrometheusMetrics*>(&metrics);
+  if (prometheus_metrics == nullptr) {
+    return false;
+  }
+  prometheus_metrics->access().Attach(source);
+  return true;
+}
+
+void DetachAccessSource(Metrics& metrics, const AccessCountSource* source) {
+  if (auto* prometheus_metrics = dynamic_cast<PrometheusMetrics*>(&metrics)) {
+    prometheus_metrics->access().Detach(source);
+  }
+}
+
+}  // namespace internal
 
 std::unique_ptr<Metrics> Metrics::Create() { return std::make_unique<PrometheusMetrics>(); }
 

@@ -26,11 +26,21 @@ SecretCache::Entry* SecretCache::FindLocked(std::string_view key) const {
   return pos ? entries_[*pos].get() : nullptr;
 }
 
+SecretCache::Entry* SecretCache::FindLocked(std::string_view key, std::uint32_t& pos) const {
+  auto found = index_.Find(key, KeyAt());
+  if (!found) {
+    return nullptr;
+  }
+  pos = *found;
+  return entries_[pos].get();
+}
+
 template <typename CopyOut>
 LookupResult SecretCache::Lookup(std::string_view key, TimePoint now, CopyOut&& copy_out) {
   auto& slot = lock_.ReaderSlot();
   std::lock_guard lock(slot.mu);
-  Entry* found = FindLocked(key);
+  std::uint32_t pos = 0;
+  Entry* found = FindLocked(key, pos);
   if (found == nullptr) {
     return {Freshness::kAbsent, false};
   }
@@ -39,6 +49,10 @@ LookupResult SecretCache::Lookup(std::string_view key, TimePoint now, CopyOut&& 
     return {Freshness::kExpired, false};
   }
   ++slot.hits;
+  if (pos >= slot.hits_at.size()) [[unlikely]] {
+    slot.hits_at.resize(entries_.size());  // allocates under this slot's lock: once per entry
+  }
+  ++slot.hits_at[pos];
   copy_out(entry.secret);
   bool claimed = false;
   // Load first so that, once claimed, hits only read the flag's cache line.
@@ -148,6 +162,30 @@ std::vector<DueEntry> SecretCache::ClaimDue(TimePoint now) {
     }
   }
   return due;
+}
+
+void SecretCache::ForEachEntryHits(
+    const std::function<void(std::string_view name, std::uint64_t hits)>& add) {
+  std::vector<std::uint64_t> total;
+  for (std::size_t i = 0; i < kReaderSlots; ++i) {
+    auto& slot = lock_.slot(i);
+    std::lock_guard lock(slot.mu);
+    if (total.size() < slot.hits_at.size()) {
+      total.resize(slot.hits_at.size());
+    }
+    for (std::size_t pos = 0; pos < slot.hits_at.size(); ++pos) {
+      total[pos] += slot.hits_at[pos];
+    }
+  }
+  // Names are read under one slot: entries are replaced only with every slot held, and a
+  // replacement keeps the key (so the name) of its position.
+  auto& slot = lock_.ReaderSlot();
+  std::lock_guard lock(slot.mu);
+  for (std::size_t pos = 0; pos < total.size() && pos < entries_.size(); ++pos) {
+    if (total[pos] != 0) {
+      add(entries_[pos]->spec.name, total[pos]);
+    }
+  }
 }
 
 bool SecretCache::Contains(std::string_view key) {

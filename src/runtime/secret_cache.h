@@ -82,6 +82,9 @@ class SecretCache {
   bool Contains(std::string_view key);
   std::size_t size();
   std::uint64_t hits() { return lock_.SumHits(); }
+  // Calls `add` with (logical name, fresh hits of one entry) for every entry that had hits; a
+  // name appears once per entry holding it (name, name#field, version keys).
+  void ForEachEntryHits(const std::function<void(std::string_view name, std::uint64_t hits)>& add);
 
   // Where the cached value of `key` lives (its inline bytes are inside this object), or null.
   const SecretValue* StoredValueForTest(std::string_view key);
@@ -105,6 +108,8 @@ class SecretCache {
   }
   // The entry for `key`, or null. Call with a slot (or all slots) locked.
   Entry* FindLocked(std::string_view key) const;
+  // As FindLocked, with the entry's position.
+  Entry* FindLocked(std::string_view key, std::uint32_t& pos) const;
 
   template <typename CopyOut>
   LookupResult Lookup(std::string_view key, TimePoint now, CopyOut&& copy_out);

@@ -95,9 +95,26 @@ SecretsManagerImpl::SecretsManagerImpl(const SecretsManagerOptions& options, Pro
       worker_([this](const std::string& key) { RefreshKey(key); }, [this] { RefreshDue(); },
               RefreshPeriod(options.cache), options.background_refresh) {
   PublishBreakerState();
+  hits_counted_here_ = AttachAccessSource(*metrics_, this);
 }
 
-SecretsManagerImpl::~SecretsManagerImpl() { worker_.Stop(); }
+SecretsManagerImpl::~SecretsManagerImpl() {
+  if (hits_counted_here_) {
+    DetachAccessSource(*metrics_, this);  // waits for a render asking this manager
+  }
+  worker_.Stop();
+}
+
+void SecretsManagerImpl::RecordAccess(std::string_view ref, bool success) {
+  auto parsed = ParseSecretRef(ref);
+  // A malformed reference (a hostile agent client) never becomes a label value of its own.
+  metrics_->RecordAccess(parsed.ok() ? std::string_view(parsed->name) : "(invalid)", success);
+}
+
+void SecretsManagerImpl::ForEachAccessCount(
+    const std::function<void(std::string_view secret, std::uint64_t successes)>& add) const {
+  cache_.ForEachEntryHits(add);
+}
 
 Result<SecretValue> SecretsManagerImpl::Get(std::string_view ref) {
   // Hot path: one uncontended per-thread lock, one lookup, one copy.
@@ -105,21 +122,26 @@ Result<SecretValue> SecretsManagerImpl::Get(std::string_view ref) {
   // The coarse clock: a TTL check does not need better than the kernel tick.
   const LookupResult hit = cache_.LookupValue(ref, clock_.CoarseNow(), value);
   if (hit.freshness == Freshness::kFresh) {
-    if (metrics_ != nullptr) {
-      metrics_->RecordCacheHit();
+    metrics_->RecordCacheHit();
+    if (!hits_counted_here_) {
+      RecordAccess(ref, true);
     }
     if (hit.refresh_claimed) {
       ScheduleRefresh(ref);
     }
     return value;
   }
-  LOCKSMITH_ASSIGN_OR_RETURN(EntrySpec spec, SpecForRef(ref, VersionSelector::Current(), false));
-  misses_.fetch_add(1, std::memory_order_relaxed);
-  if (metrics_ != nullptr) {
+  Result<Secret> secret = [&]() -> Result<Secret> {
+    LOCKSMITH_ASSIGN_OR_RETURN(EntrySpec spec, SpecForRef(ref, VersionSelector::Current(), false));
+    misses_.fetch_add(1, std::memory_order_relaxed);
     metrics_->RecordCacheMiss();
+    return LoadOrStale(std::string(ref), spec);
+  }();
+  RecordAccess(ref, secret.ok());
+  if (!secret.ok()) {
+    return std::move(secret).error();
   }
-  LOCKSMITH_ASSIGN_OR_RETURN(Secret secret, LoadOrStale(std::string(ref), spec));
-  return std::move(secret.value);
+  return std::move(secret->value);
 }
 
 Result<Secret> SecretsManagerImpl::GetVersion(std::string_view ref,
@@ -128,20 +150,23 @@ Result<Secret> SecretsManagerImpl::GetVersion(std::string_view ref,
   Secret secret;
   const LookupResult hit = cache_.LookupSecret(key, clock_.CoarseNow(), secret);
   if (hit.freshness == Freshness::kFresh) {
-    if (metrics_ != nullptr) {
-      metrics_->RecordCacheHit();
+    metrics_->RecordCacheHit();
+    if (!hits_counted_here_) {
+      RecordAccess(ref, true);
     }
     if (hit.refresh_claimed) {
       ScheduleRefresh(key);
     }
     return secret;
   }
-  LOCKSMITH_ASSIGN_OR_RETURN(EntrySpec spec, SpecForRef(ref, selector, true));
-  misses_.fetch_add(1, std::memory_order_relaxed);
-  if (metrics_ != nullptr) {
+  Result<Secret> loaded = [&]() -> Result<Secret> {
+    LOCKSMITH_ASSIGN_OR_RETURN(EntrySpec spec, SpecForRef(ref, selector, true));
+    misses_.fetch_add(1, std::memory_order_relaxed);
     metrics_->RecordCacheMiss();
-  }
-  return LoadOrStale(key, spec);
+    return LoadOrStale(key, spec);
+  }();
+  RecordAccess(ref, loaded.ok());
+  return loaded;
 }
 
 Result<SecretValue> SecretsManagerImpl::Refresh(std::string_view ref) {
@@ -161,8 +186,9 @@ std::optional<Secret> SecretsManagerImpl::TryGetCachedVersion(std::string_view r
   if (hit.freshness != Freshness::kFresh) {
     return std::nullopt;
   }
-  if (metrics_ != nullptr) {
-    metrics_->RecordCacheHit();
+  metrics_->RecordCacheHit();
+  if (!hits_counted_here_) {
+    RecordAccess(ref, true);
   }
   if (hit.refresh_claimed) {
     ScheduleRefresh(VersionKey(ref, selector));
@@ -272,8 +298,10 @@ Result<Secret> SecretsManagerImpl::StoreFetched(const std::string& key, const En
     LOCKSMITH_ASSIGN_OR_RETURN(secret.value, ExtractJsonField(secret.value, spec.field));
   }
   secret.name = spec.name;
-  if (!spec.versioned && metrics_ != nullptr &&
-      secret.version.created != std::chrono::system_clock::time_point{}) {
+  // The age of the current version: from a plain Get, or a GetVersion that found the current
+  // one (the agent reads every secret through GetVersion).
+  const bool is_current = !spec.versioned || secret.version.HasStage(Stage::kCurrent);
+  if (is_current && secret.version.created != std::chrono::system_clock::time_point{}) {
     const std::chrono::duration<double, std::ratio<86400>> age =
         clock_.WallNow() - secret.version.created;
     metrics_->SetSecretAgeDays(spec.name, age.count());

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "locksmith/secrets_manager.h"
+#include "runtime/access_counts.h"
 #include "runtime/background_worker.h"
 #include "runtime/circuit_breaker.h"
 #include "runtime/secret_cache.h"
@@ -23,7 +24,7 @@ namespace locksmith::internal {
 inline constexpr std::string_view kBreakerOpenMessage =
     "back end unavailable (circuit breaker open)";
 
-class SecretsManagerImpl final : public SecretsManager {
+class SecretsManagerImpl final : public SecretsManager, private AccessCountSource {
  public:
   // `owned_metrics` is the manager's own registry when the caller gave none (`metrics` points
   // into it then).
@@ -99,6 +100,11 @@ class SecretsManagerImpl final : public SecretsManager {
   void PublishBreakerState();
   void WarnStaleServed(const EntrySpec& spec, std::chrono::steady_clock::time_point fetched_at);
   void ScheduleRefresh(std::string_view key);
+  // secrets_manager_access_total for a Get/GetVersion of `ref` answered by the back end (or
+  // failed); cache hits are counted by cache_ (ForEachAccessCount) unless !hits_counted_here_.
+  void RecordAccess(std::string_view ref, bool success);
+  void ForEachAccessCount(const std::function<void(std::string_view secret,
+                                                   std::uint64_t successes)>& add) const override;
 
   const SecretsManagerOptions options_;
   ProviderPtr provider_;
@@ -107,6 +113,9 @@ class SecretsManagerImpl final : public SecretsManager {
   Random& random_;
   const std::unique_ptr<Metrics> owned_metrics_;
   Metrics* const metrics_;  // never null
+  // True when metrics_ asks this manager for its cache hits (Metrics::Create's); false: every
+  // hit is recorded through metrics_->RecordAccess.
+  bool hits_counted_here_ = false;
 
   mutable SecretCache cache_;
   SingleFlight flights_;

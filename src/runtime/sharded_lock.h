@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace locksmith::internal {
 
@@ -59,6 +60,9 @@ class ShardedReaderLock {
   struct alignas(128) Slot {
     SpinLock mu;
     std::uint64_t hits = 0;  // guarded by mu
+    // Hits per position of the guarded data (SecretCache: per entry, for the per-secret access
+    // metric); guarded by mu, grown by the reader that first needs a position.
+    std::vector<std::uint64_t> hits_at;
   };
 
   Slot& ReaderSlot() { return slots_[ThisThreadSlot()]; }
