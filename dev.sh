@@ -17,9 +17,12 @@ BUILD_DEPS=("${RUN_DEPS[@]}" libgtest-dev libgmock-dev libbenchmark-dev libjwt-d
 # postgresql: the re-encryption tests start a throwaway cluster of their own (initdb in a
 # temporary directory, unix socket only); the package's default cluster is not used. Likewise
 # redis-server: the Redis rotation tests and the example service's test start their own
-# (tests/support/redis_server.h).
+# (tests/support/redis_server.h). prometheus: its promtool checks and unit-tests the alert rules
+# (tests/deploy runs only promtool; like the postgresql cluster, the package's server is not used).
+# systemd: systemd-analyze and systemd-sysusers check deploy/systemd (no running systemd needed);
+# strace: the agent's system calls against the unit's filter.
 TEST_DEPS=(sqlite3 python3 python3-hvac python3-botocore awscli python3-jwt postgresql
-  redis-server curl)
+  redis-server curl prometheus systemd strace)
 
 log() { printf '\033[1m== [%4ss] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 
