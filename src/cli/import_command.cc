@@ -1,5 +1,6 @@
 #include "cli/import_command.h"
 
+#include <array>
 #include <optional>
 #include <ostream>
 #include <utility>
@@ -99,7 +100,7 @@ Result<void> ImportCommand(SecretsManager& manager, const ImportCommandOptions& 
   const std::string backend(manager.Backend());
   out << (options.dry_run ? "Dry run (nothing is written): " : "Importing ") << plan.secrets.size()
       << " secret(s) from " << label << " into " << backend << "\n";
-  int counts[4] = {0, 0, 0, 0};
+  std::array<int, 4> counts{};
   std::optional<ErrorCode> failure_code;
   std::vector<const ImportVariable*> to_delete;
   for (const PlannedSecret& secret : plan.secrets) {
