@@ -156,6 +156,21 @@ void AddReencryptCommand(CLI::App& app, Flags& f, CommandTable& table) {
   table.emplace_back(cmd, Command::kReencrypt);
 }
 
+// `import` (docs/cli.md "import"): values come from the file, never from a flag.
+void AddImportCommand(CLI::App& app, Flags& f, CommandTable& table) {
+  ImportCommandOptions& i = f.import_options;
+  CLI::App* cmd = app.add_subcommand(
+      "import",
+      "Move the secrets of a .env file into the configured back end; prints the lines to delete");
+  cmd->add_option("file", i.file, "The .env file")->required();
+  cmd->add_option("--prefix", i.prefix, "Store the secrets under PREFIX/<name> (e.g. per app)");
+  cmd->add_option("--only", i.only,
+                  "Import only this variable or secret name (repeatable); also imports variables "
+                  "not named like secrets");
+  cmd->add_flag("--dry-run", i.dry_run, "Compare with the back end and report; write nothing");
+  table.emplace_back(cmd, Command::kImport);
+}
+
 }  // namespace
 
 ParsedFlags ParseFlags(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -171,6 +186,7 @@ ParsedFlags ParseFlags(int argc, const char* const* argv, std::ostream& out, std
   AddAgentCommand(app, flags, table);
   AddKeyCommands(app, flags, table);
   AddReencryptCommand(app, flags, table);
+  AddImportCommand(app, flags, table);
 
   try {
     app.parse(argc, argv);

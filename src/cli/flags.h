@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/credential_rotate_command.h"
+#include "cli/import_command.h"
 #include "cli/key_commands.h"
 #include "cli/reencrypt_command.h"
 
@@ -27,6 +28,7 @@ enum class Command {
   kEncrypt,
   kDecrypt,
   kReencrypt,
+  kImport,
 };
 
 struct Flags {
@@ -47,6 +49,7 @@ struct Flags {
   std::string crypt_key = "db-encryption-key";
   std::string crypt_aad;
   ReencryptCommandOptions reencrypt;
+  ImportCommandOptions import_options;
 };
 
 // Either flags to run, or an exit code when parsing already decided (--help: 0, printed on

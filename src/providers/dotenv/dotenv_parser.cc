@@ -45,6 +45,9 @@ class Parser {
         continue;
       }
       LOCKSMITH_ASSIGN_OR_RETURN(DotenvEntry entry, ParseAssignment());
+      // The assignment consumed its line end, unless the text ended without one.
+      const bool ended_line = pos_ > 0 && (text_[pos_ - 1] == '\n' || text_[pos_ - 1] == '\r');
+      entry.end_line = ended_line ? line_ - 1 : line_;
       entries.push_back(std::move(entry));
     }
     return entries;
@@ -80,10 +83,14 @@ class Parser {
     ++line_;
   }
 
-  Error Malformed(int line, std::string_view why) const {
-    return MakeError(ErrorCode::kInvalidArgument, std::string(label_) + ":" + std::to_string(line) +
-                                                      ": malformed line (" + std::string(why) +
-                                                      ")");
+  // `key` is named only once an '=' showed it is one: a line without '=' may be a stray value.
+  Error Malformed(int line, std::string_view why, std::string_view key = {}) const {
+    std::string message =
+        std::string(label_) + ":" + std::to_string(line) + ": malformed line (" + std::string(why);
+    if (!key.empty()) {
+      message += ", variable " + std::string(key);
+    }
+    return MakeError(ErrorCode::kInvalidArgument, message + ")");
   }
 
   // The bytes from `from` up to the next unescaped '"' (or the end of the text).
@@ -96,10 +103,10 @@ class Parser {
   }
 
   // After a closing quote only blanks and a comment may follow.
-  Result<void> ExpectLineRest(int start_line) {
+  Result<void> ExpectLineRest(int start_line, std::string_view key) {
     SkipBlanks();
     if (!AtLineEnd() && Peek() != '#') {
-      return Malformed(start_line, "unexpected text after the closing quote");
+      return Malformed(start_line, "unexpected text after the closing quote", key);
     }
     SkipToLineEnd();
     ConsumeLineEnd();
@@ -145,11 +152,11 @@ class Parser {
         ++pos_;
       }
       if (AtEnd()) {
-        return Malformed(start_line, "unterminated single quote");
+        return Malformed(start_line, "unterminated single quote", entry.key);
       }
       entry.value = SecretValue(text_.substr(start, pos_ - start));
       ++pos_;
-      LOCKSMITH_RETURN_IF_ERROR(ExpectLineRest(start_line));
+      LOCKSMITH_RETURN_IF_ERROR(ExpectLineRest(start_line, entry.key));
       return entry;
     }
     if (Peek() == '"') {
@@ -201,10 +208,10 @@ class Parser {
         out.Append(c);
       }
       if (!closed) {
-        return Malformed(start_line, "unterminated double quote");
+        return Malformed(start_line, "unterminated double quote", entry.key);
       }
       entry.value = out.Take();
-      LOCKSMITH_RETURN_IF_ERROR(ExpectLineRest(start_line));
+      LOCKSMITH_RETURN_IF_ERROR(ExpectLineRest(start_line, entry.key));
       return entry;
     }
     // Unquoted: up to the end of the line; " #" starts a comment; surrounding blanks trimmed.

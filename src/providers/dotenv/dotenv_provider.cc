@@ -4,11 +4,9 @@
 // hashes of the content: version_ids.cc).
 #include "locksmith/dotenv_provider.h"
 
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -72,53 +70,6 @@ struct FileStamp {
   }
 };
 
-// Reads the whole file into a SecretValue (wiped on destruction; no unwiped scratch copies).
-Result<SecretValue> ReadFileSecret(const std::filesystem::path& path, std::size_t size_hint) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    return MakeError(ErrorCode::kUnavailable,
-                     "cannot open .env file '" + path.string() + "': " + ErrnoText(err));
-  }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  std::size_t capacity = size_hint + 1;
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    SecretValue buf = SecretValue::Zeroed(capacity);
-    std::span<std::uint8_t> bytes = buf.MutableBytesUnsafe();
-    std::size_t total = 0;
-    if (::lseek(fd, 0, SEEK_SET) != 0) {
-      int err = errno;
-      return MakeError(ErrorCode::kUnavailable,
-                       "cannot read .env file '" + path.string() + "': " + ErrnoText(err));
-    }
-    while (total < capacity) {
-      ssize_t n = ::read(fd, bytes.data() + total, capacity - total);
-      if (n < 0) {
-        if (errno == EINTR) {
-          continue;
-        }
-        int err = errno;
-        return MakeError(ErrorCode::kUnavailable,
-                         "cannot read .env file '" + path.string() + "': " + ErrnoText(err));
-      }
-      if (n == 0) {
-        break;
-      }
-      total += static_cast<std::size_t>(n);
-    }
-    if (total < capacity) {
-      // The whole file fit: return exactly its bytes.
-      return SecretValue(buf.RevealBytesUnsafe().first(total));
-    }
-    capacity *= 2;  // the file grew while we read it
-  }
-  return MakeError(ErrorCode::kUnavailable,
-                   "cannot read .env file '" + path.string() + "': it keeps growing");
-}
-
 class DotenvProvider final : public Provider {
  public:
   DotenvProvider(DotenvOptions options, EnvLookup env, Clock& clock, SecretValue id_key)
@@ -168,7 +119,8 @@ class DotenvProvider final : public Provider {
       std::lock_guard lock(mu_);
       LOCKSMITH_RETURN_IF_ERROR(ReloadIfChangedLocked());
       for (const auto& [key, value] : entries_) {
-        std::string name = SecretNameForEnvVar(key);
+        // An alias lists as its standard name (DB_PASSWORD -> database-password).
+        std::string name = SecretNameForDotenvVariable(key);
         if (name.starts_with(prefix)) {
           names.push_back(std::move(name));
         }
@@ -176,7 +128,7 @@ class DotenvProvider final : public Provider {
     }
     for (const std::string& var : options_.env_allow) {
       std::optional<SecretValue> value = FromEnvironment(var);
-      std::string name = SecretNameForEnvVar(var);
+      std::string name = SecretNameForDotenvVariable(var);
       if (value.has_value() && name.starts_with(prefix)) {
         names.push_back(std::move(name));
       }
@@ -214,26 +166,56 @@ class DotenvProvider final : public Provider {
     return value;
   }
 
-  // The current value of `name`: served only if the file sets it or the allow-list names it
-  // (issue 9: the agent served any variable of its own process); the environment wins over the
-  // file for such names.
+  // The value of variable `var`, if it may be served: only if the file sets it or the allow-list
+  // names it (issue 9: the agent served any variable of its own process); the environment wins
+  // over the file for such names.
+  std::optional<SecretValue> VariableLocked(const std::string& var) const {
+    auto it = entries_.find(var);
+    if (it == entries_.end() && !Allowed(var)) {
+      return std::nullopt;
+    }
+    std::optional<SecretValue> value = FromEnvironment(var);
+    if (!value.has_value() && it != entries_.end()) {
+      value.emplace(it->second.Clone());
+    }
+    return value;
+  }
+
+  // The current value of `name`, from the first of its variables (DotenvVariablesFor: the
+  // canonical one, then the aliases, e.g. DATABASE_PASSWORD, DB_PASSWORD) that is set. Two of them
+  // set to different values is an error naming both (never the values): which one the service
+  // meant cannot be guessed, and serving either could hand it a stale password.
   Result<Secret> Lookup(std::string_view name) {
     LOCKSMITH_RETURN_IF_ERROR(ValidateSecretName(name));
-    const std::string var = EnvVarNameFor(name);
+    const std::vector<std::string> vars = DotenvVariablesFor(name);
     std::optional<SecretValue> value;
+    std::string served_by;
     std::lock_guard lock(mu_);
     LOCKSMITH_RETURN_IF_ERROR(ReloadIfChangedLocked());
-    auto it = entries_.find(var);
-    if (it != entries_.end() || Allowed(var)) {
-      value = FromEnvironment(var);
-      if (!value.has_value() && it != entries_.end()) {
-        value.emplace(it->second.Clone());
+    for (const std::string& var : vars) {
+      std::optional<SecretValue> candidate = VariableLocked(var);
+      if (!candidate.has_value()) {
+        continue;
+      }
+      if (!value.has_value()) {
+        value = std::move(candidate);
+        served_by = var;
+      } else if (!(*value == *candidate)) {
+        return MakeError(ErrorCode::kFailedPrecondition,
+                         "secret '" + std::string(name) + "' is set by both " + served_by +
+                             " and " + var + " with different values (in '" +
+                             options_.file.string() + "' or the environment); keep only " +
+                             vars.front() + ", its standard variable");
       }
     }
     if (!value.has_value()) {
+      std::string also;
+      for (std::size_t i = 1; i < vars.size(); ++i) {
+        also += (i == 1 ? " (or " : ", ") + vars[i] + (i + 1 == vars.size() ? ")" : "");
+      }
       return MakeError(ErrorCode::kNotFound,
-                       "secret '" + std::string(name) + "' not found: set " + var + " in '" +
-                           options_.file.string() +
+                       "secret '" + std::string(name) + "' not found: set " + vars.front() + also +
+                           " in '" + options_.file.string() +
                            "' (or list it in LOCKSMITH_DOTENV_ALLOW to read it from the "
                            "environment)");
     }
@@ -269,9 +251,7 @@ class DotenvProvider final : public Provider {
     if (stamp_.has_value() && *stamp_ == stamp) {
       return OkResult();
     }
-    LOCKSMITH_ASSIGN_OR_RETURN(
-        SecretValue content,
-        ReadFileSecret(options_.file, static_cast<std::size_t>(std::max<off_t>(st.st_size, 0))));
+    LOCKSMITH_ASSIGN_OR_RETURN(SecretValue content, internal::ReadDotenvFile(options_.file));
     LOCKSMITH_ASSIGN_OR_RETURN(
         std::vector<internal::DotenvEntry> parsed,
         internal::ParseDotenv(content.RevealUnsafe(), options_.file.string()));

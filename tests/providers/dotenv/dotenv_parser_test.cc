@@ -99,6 +99,34 @@ TEST(DotenvParserTest, DoubleQuotedValuesMaySpanLines) {
   EXPECT_EQ((*parsed)[1].line, 4);  // line numbers keep counting inside quoted values
 }
 
+TEST(DotenvParserTest, EntriesKnowTheLinesTheySpan) {
+  auto parsed = ParseDotenv("A=1\nB=\"x\ny\nz\"\n\nC='p\nq'\r\nD=4", ".env");
+  ASSERT_THAT(parsed, IsOk());
+  ASSERT_EQ(parsed->size(), 4u);
+  EXPECT_EQ((*parsed)[0].line, 1);
+  EXPECT_EQ((*parsed)[0].end_line, 1);
+  EXPECT_EQ((*parsed)[1].line, 2);
+  EXPECT_EQ((*parsed)[1].end_line, 4);
+  EXPECT_EQ((*parsed)[2].line, 6);
+  EXPECT_EQ((*parsed)[2].end_line, 7);
+  EXPECT_EQ((*parsed)[3].line, 8);  // no final newline
+  EXPECT_EQ((*parsed)[3].end_line, 8);
+}
+
+// A line with KEY= names its variable (for `locksmith import`); a line without '=' does not, as
+// it may be a stray value.
+TEST(DotenvParserTest, MalformedAssignmentNamesItsVariable) {
+  EXPECT_THAT(ParseDotenv("A=1\nDB_PASSWORD=\"planted\n", "f"),
+              HasErrorMessage(ErrorCode::kInvalidArgument,
+                              "f:2: malformed line (unterminated double quote, variable "
+                              "DB_PASSWORD)"));
+  EXPECT_THAT(ParseDotenv("JWT_SECRET='planted' x\n", "f"),
+              HasErrorMessage(ErrorCode::kInvalidArgument, "variable JWT_SECRET"));
+  auto stray = ParseDotenv("PLANTED_VALUE\n", "f");
+  ASSERT_THAT(stray, HasError(ErrorCode::kInvalidArgument));
+  EXPECT_EQ(stray.error().message.find("PLANTED"), std::string::npos);
+}
+
 TEST(DotenvParserTest, CrLfLineEndings) {
   EXPECT_EQ(Parse("A=1\r\nB=\"2\"\r\n# c\r\nC='3'\r\n"),
             (Pairs{{"A", "1"}, {"B", "2"}, {"C", "3"}}));
