@@ -11,6 +11,7 @@
 #include "cli/credential_rotate_command.h"
 #include "cli/key_commands.h"
 #include "cli/reencrypt_command.h"
+#include "cli/run_child_command.h"
 
 namespace locksmith {
 
@@ -27,6 +28,7 @@ enum class Command {
   kEncrypt,
   kDecrypt,
   kReencrypt,
+  kRun,
 };
 
 struct Flags {
@@ -47,6 +49,7 @@ struct Flags {
   std::string crypt_key = "db-encryption-key";
   std::string crypt_aad;
   ReencryptCommandOptions reencrypt;
+  RunChildOptions run_child;  // run
 };
 
 // Either flags to run, or an exit code when parsing already decided (--help: 0, printed on
