@@ -43,6 +43,17 @@ std::string PrintableName(std::string_view text) {
   return out;
 }
 
+// "cannot set JWT_SECRET: secret 'jwt-secret' not found": the variable, and the secret's name
+// once (the back end's message usually names it already).
+Error SecretReadError(const Error& error, std::string_view env_var, std::string_view ref) {
+  const std::string quoted = "'" + std::string(ref) + "'";
+  std::string message = "cannot set " + std::string(env_var);
+  if (error.message.find(quoted) == std::string::npos) {
+    message += " from secret " + quoted;
+  }
+  return MakeError(error.code, message + ": " + error.message);
+}
+
 std::string_view EntryName(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 
 }  // namespace
@@ -98,8 +109,7 @@ Result<std::vector<RunSecret>> SelectRunSecrets(SecretsManager& manager,
       if (value.error().code == ErrorCode::kNotFound) {
         continue;
       }
-      return MakeError(value.error().code,
-                       "secret '" + std::string(standard.name) + "': " + value.error().message);
+      return SecretReadError(value.error(), standard.env_vars[0], standard.name);
     }
     const std::size_t variables = env_file_names ? standard.env_vars.size() : 1;
     for (std::size_t i = 0; i < variables; ++i) {
@@ -121,8 +131,7 @@ Result<std::vector<SecretValue>> ReadRunSecrets(SecretsManager& manager,
   for (const RunSecret& secret : secrets) {
     auto value = manager.Get(secret.ref);
     if (!value.ok()) {
-      return MakeError(value.error().code, "secret '" + secret.ref + "' (for " + secret.env_var +
-                                               "): " + value.error().message);
+      return SecretReadError(value.error(), secret.env_var, secret.ref);
     }
     values.push_back(*std::move(value));
   }

@@ -32,8 +32,9 @@ Result<std::vector<RunSecret>> SelectRunSecrets(SecretsManager& manager,
                                                 const std::vector<std::string>& specs,
                                                 bool env_file_names);
 
-// The current value of every secret, in order. An error names the secret and the variable:
-// "secret 'jwt-secret' (for JWT_SECRET): <the back end's message>", with its code.
+// The current value of every secret, in order. An error names the variable and the secret, with
+// the back end's code: "cannot set JWT_SECRET: secret 'jwt-secret' not found", or "cannot set
+// JWT_SECRET from secret 'jwt-secret': <a message not naming it>".
 Result<std::vector<SecretValue>> ReadRunSecrets(SecretsManager& manager,
                                                 const std::vector<RunSecret>& secrets);
 
