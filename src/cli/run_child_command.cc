@@ -64,7 +64,7 @@ Result<SupervisorOptions> SupervisorOptionsFrom(const RunChildOptions& options) 
   return out;
 }
 
-int CodeOfStatus(int status) {
+int RunExitCodeOfStatus(int status) {
   if (WIFEXITED(status)) {
     return WEXITSTATUS(status);
   }
@@ -74,7 +74,7 @@ int CodeOfStatus(int status) {
   return 255;
 }
 
-int PollTimeoutMs(const Supervisor& supervisor) {
+int RunPollTimeoutMs(const Supervisor& supervisor) {
   const auto next = supervisor.NextDeadline();
   if (!next) {
     return -1;
@@ -92,7 +92,7 @@ int PollTimeoutMs(const Supervisor& supervisor) {
 int Supervise(Supervisor& supervisor, SpawnedChild& child, int signal_fd, int changed_fd) {
   for (;;) {
     pollfd fds[2] = {{signal_fd, POLLIN, 0}, {changed_fd, POLLIN, 0}};
-    const int ready = ::poll(fds, 2, PollTimeoutMs(supervisor));
+    const int ready = ::poll(fds, 2, RunPollTimeoutMs(supervisor));
     if (ready < 0 && errno != EINTR) {
       Logger()->error("run: poll failed: {}", std::strerror(errno));
       supervisor.OnSignal(SIGTERM);
@@ -118,7 +118,7 @@ int Supervise(Supervisor& supervisor, SpawnedChild& child, int signal_fd, int ch
             continue;
           }
           child.MarkExited();
-          const int code = CodeOfStatus(status);
+          const int code = RunExitCodeOfStatus(status);
           Logger()->info("run: the command exited ({})", code);
           if (std::optional<int> done = supervisor.OnChildExited(code)) {
             return *done;

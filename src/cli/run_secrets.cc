@@ -12,7 +12,7 @@
 namespace locksmith {
 namespace {
 
-bool IsEnvVarName(std::string_view name) {
+bool IsRunEnvVarName(std::string_view name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
     return false;
   }
@@ -33,7 +33,7 @@ constexpr std::array<std::string_view, 6> kCredentialCompanions = {
 };
 
 // The part of a --secret before '=' for a message: unprintable bytes as '?'.
-std::string PrintableName(std::string_view text) {
+std::string PrintableRunEnvName(std::string_view text) {
   std::string out(text.substr(0, 64));
   for (char& c : out) {
     if (c < 0x20 || c == 0x7f) {
@@ -45,7 +45,7 @@ std::string PrintableName(std::string_view text) {
 
 // "cannot set JWT_SECRET: secret 'jwt-secret' not found": the variable, and the secret's name
 // once (the back end's message usually names it already).
-Error SecretReadError(const Error& error, std::string_view env_var, std::string_view ref) {
+Error RunSecretReadError(const Error& error, std::string_view env_var, std::string_view ref) {
   const std::string quoted = "'" + std::string(ref) + "'";
   std::string message = "cannot set " + std::string(env_var);
   if (error.message.find(quoted) == std::string::npos) {
@@ -54,7 +54,9 @@ Error SecretReadError(const Error& error, std::string_view env_var, std::string_
   return MakeError(error.code, message + ": " + error.message);
 }
 
-std::string_view EntryName(std::string_view entry) { return entry.substr(0, entry.find('=')); }
+std::string_view RunEnvEntryName(std::string_view entry) {
+  return entry.substr(0, entry.find('='));
+}
 
 }  // namespace
 
@@ -67,9 +69,9 @@ Result<RunSecret> ParseRunSecretSpec(std::string_view spec) {
                      "without '=' was given");
   }
   const std::string_view env_var = spec.substr(0, eq);
-  if (!IsEnvVarName(env_var)) {
+  if (!IsRunEnvVarName(env_var)) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "--secret: '" + PrintableName(env_var) +
+                     "--secret: '" + PrintableRunEnvName(env_var) +
                          "' is not a variable name (letters, digits and _, not first a digit)");
   }
   const std::string_view ref = spec.substr(eq + 1);
@@ -109,7 +111,7 @@ Result<std::vector<RunSecret>> SelectRunSecrets(SecretsManager& manager,
       if (value.error().code == ErrorCode::kNotFound) {
         continue;
       }
-      return SecretReadError(value.error(), standard.env_vars[0], standard.name);
+      return RunSecretReadError(value.error(), standard.env_vars[0], standard.name);
     }
     const std::size_t variables = env_file_names ? standard.env_vars.size() : 1;
     for (std::size_t i = 0; i < variables; ++i) {
@@ -131,7 +133,7 @@ Result<std::vector<SecretValue>> ReadRunSecrets(SecretsManager& manager,
   for (const RunSecret& secret : secrets) {
     auto value = manager.Get(secret.ref);
     if (!value.ok()) {
-      return SecretReadError(value.error(), secret.env_var, secret.ref);
+      return RunSecretReadError(value.error(), secret.env_var, secret.ref);
     }
     values.push_back(*std::move(value));
   }
@@ -184,7 +186,7 @@ ChildEnvironment BuildChildEnvironment(const std::vector<std::string_view>& base
   }
   ChildEnvironment env;
   for (std::string_view entry : base) {
-    const std::string_view name = EntryName(entry);
+    const std::string_view name = RunEnvEntryName(entry);
     if (entry.find('=') == std::string_view::npos || IsWithheldFromRunChild(name) ||
         replaced.contains(name)) {
       continue;

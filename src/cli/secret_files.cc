@@ -12,42 +12,46 @@
 namespace locksmith {
 namespace {
 
-std::string Quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
-
-Error IoError(std::string_view what, const std::filesystem::path& path, int error_number) {
-  return MakeError(ErrorCode::kUnavailable,
-                   std::string(what) + " " + Quoted(path) + ": " + std::strerror(error_number));
+std::string SecretFilesQuoted(const std::filesystem::path& path) {
+  return "'" + path.string() + "'";
 }
 
-Result<void> CheckExistingDir(const std::filesystem::path& dir) {
+Error SecretFilesIoError(std::string_view what, const std::filesystem::path& path,
+                         int error_number) {
+  return MakeError(ErrorCode::kUnavailable, std::string(what) + " " + SecretFilesQuoted(path) +
+                                                ": " + std::strerror(error_number));
+}
+
+Result<void> CheckSecretFilesDir(const std::filesystem::path& dir) {
   struct stat st {};
   if (::lstat(dir.c_str(), &st) != 0) {
-    return IoError("--secret-files: cannot inspect", dir, errno);
+    return SecretFilesIoError("--secret-files: cannot inspect", dir, errno);
   }
   if (S_ISLNK(st.st_mode)) {
-    return MakeError(ErrorCode::kPermissionDenied,
-                     "--secret-files: " + Quoted(dir) + " is a symbolic link; give the real path");
+    return MakeError(ErrorCode::kPermissionDenied, "--secret-files: " + SecretFilesQuoted(dir) +
+                                                       " is a symbolic link; give the real path");
   }
   if (!S_ISDIR(st.st_mode)) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "--secret-files: " + Quoted(dir) + " is not a directory");
+                     "--secret-files: " + SecretFilesQuoted(dir) + " is not a directory");
   }
   if (st.st_uid != ::geteuid()) {
     return MakeError(ErrorCode::kPermissionDenied,
-                     "--secret-files: " + Quoted(dir) + " is owned by uid " +
+                     "--secret-files: " + SecretFilesQuoted(dir) + " is owned by uid " +
                          std::to_string(st.st_uid) + ", not by uid " + std::to_string(::geteuid()));
   }
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
     return MakeError(ErrorCode::kPermissionDenied,
-                     "--secret-files: " + Quoted(dir) + " has mode " + mode +
-                         ", which lets group or others in; run: chmod 700 " + Quoted(dir));
+                     "--secret-files: " + SecretFilesQuoted(dir) + " has mode " + mode +
+                         ", which lets group or others in; run: chmod 700 " +
+                         SecretFilesQuoted(dir));
   }
   return {};
 }
 
-Result<void> WriteAll(int fd, std::string_view bytes) {
+Result<void> WriteAllToSecretFile(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0) {
@@ -72,12 +76,12 @@ Result<SecretFilesDirPtr> SecretFilesDir::Create(const std::filesystem::path& di
     created = true;
   } else if (errno == ENOENT) {
     return MakeError(ErrorCode::kNotFound,
-                     "--secret-files: the parent of " + Quoted(dir) + " does not exist");
+                     "--secret-files: the parent of " + SecretFilesQuoted(dir) + " does not exist");
   } else if (errno != EEXIST) {
-    return IoError("--secret-files: cannot create", dir, errno);
+    return SecretFilesIoError("--secret-files: cannot create", dir, errno);
   }
   // Checked in both cases: a directory made by someone else between the two calls is refused.
-  LOCKSMITH_RETURN_IF_ERROR(CheckExistingDir(dir));
+  LOCKSMITH_RETURN_IF_ERROR(CheckSecretFilesDir(dir));
   return SecretFilesDirPtr(new SecretFilesDir(dir, created));
 }
 
@@ -96,20 +100,21 @@ Result<std::string> SecretFilesDir::Write(std::string_view file_name, const Secr
   ::unlink(temp.c_str());  // left by a run killed mid-write
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return IoError("--secret-files: cannot create", temp, errno);
+    return SecretFilesIoError("--secret-files: cannot create", temp, errno);
   }
-  Result<void> written = WriteAll(fd, value.RevealUnsafe());
+  Result<void> written = WriteAllToSecretFile(fd, value.RevealUnsafe());
   if (written.ok() && ::fsync(fd) != 0) {
-    written = IoError("--secret-files: cannot sync", temp, errno);
+    written = SecretFilesIoError("--secret-files: cannot sync", temp, errno);
   }
   ::close(fd);
   if (written.ok() && ::rename(temp.c_str(), target.c_str()) != 0) {
-    written = IoError("--secret-files: cannot rename into", target, errno);
+    written = SecretFilesIoError("--secret-files: cannot rename into", target, errno);
   }
   if (!written.ok()) {
     ::unlink(temp.c_str());
-    return MakeError(ErrorCode::kUnavailable, "--secret-files: cannot write " + Quoted(target) +
-                                                  ": " + written.error().message);
+    return MakeError(ErrorCode::kUnavailable, "--secret-files: cannot write " +
+                                                  SecretFilesQuoted(target) + ": " +
+                                                  written.error().message);
   }
   if (const int dir_fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir_fd >= 0) {
     ::fsync(dir_fd);  // the rename survives a crash

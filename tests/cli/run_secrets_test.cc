@@ -24,7 +24,7 @@ using ::testing::Not;
 constexpr std::string_view kRunPlantedPassword = "planted-run-password-Vq81";
 constexpr std::string_view kRunPlantedJwt = "planted-run-jwt-Zx40";
 
-std::vector<std::string> Pairs(const std::vector<RunSecret>& secrets) {
+std::vector<std::string> RunSecretPairs(const std::vector<RunSecret>& secrets) {
   std::vector<std::string> out;
   for (const RunSecret& s : secrets) {
     out.push_back(s.env_var + "=" + s.ref);
@@ -62,14 +62,14 @@ class SelectRunSecretsTest : public ::testing::Test {
 TEST_F(SelectRunSecretsTest, DefaultIsTheStandardSecretsThatExistUnderCanonicalNames) {
   auto selected = SelectRunSecrets(secrets_.manager(), {}, false);
   ASSERT_THAT(selected, IsOk());
-  EXPECT_THAT(Pairs(*selected),
+  EXPECT_THAT(RunSecretPairs(*selected),
               ElementsAre("JWT_SECRET=jwt-secret", "DATABASE_PASSWORD=database-password"));
 }
 
 TEST_F(SelectRunSecretsTest, EnvFileNamesAddTheAliases) {
   auto selected = SelectRunSecrets(secrets_.manager(), {}, true);
   ASSERT_THAT(selected, IsOk());
-  EXPECT_THAT(Pairs(*selected),
+  EXPECT_THAT(RunSecretPairs(*selected),
               ElementsAre("JWT_SECRET=jwt-secret", "JWT_SECRET_KEY=jwt-secret",
                           "DATABASE_PASSWORD=database-password", "DB_PASSWORD=database-password",
                           "POSTGRES_PASSWORD=database-password"));
@@ -79,7 +79,7 @@ TEST_F(SelectRunSecretsTest, SpecsAreTakenAsGiven) {
   auto selected =
       SelectRunSecrets(secrets_.manager(), {"PGPASSWORD=database-password", "K=nope"}, false);
   ASSERT_THAT(selected, IsOk());
-  EXPECT_THAT(Pairs(*selected), ElementsAre("PGPASSWORD=database-password", "K=nope"));
+  EXPECT_THAT(RunSecretPairs(*selected), ElementsAre("PGPASSWORD=database-password", "K=nope"));
 }
 
 TEST_F(SelectRunSecretsTest, Errors) {

@@ -19,13 +19,13 @@ using testing::HasError;
 using ::testing::HasSubstr;
 using testing::IsOk;
 
-unsigned ModeOfPath(const std::filesystem::path& path) {
+unsigned SecretFileMode(const std::filesystem::path& path) {
   struct stat st {};
   ::stat(path.c_str(), &st);
   return st.st_mode & 07777;
 }
 
-std::string ContentOf(const std::filesystem::path& path) {
+std::string SecretFileContent(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
@@ -38,14 +38,14 @@ TEST(SecretFilesDirTest, CreatesAPrivateDirectoryAndRemovesItWithItsFiles) {
   {
     auto files = SecretFilesDir::Create(dir);
     ASSERT_THAT(files, IsOk());
-    EXPECT_EQ(ModeOfPath(dir), 0700u);
+    EXPECT_EQ(SecretFileMode(dir), 0700u);
     auto path = (*files)->Write("JWT_SECRET", SecretValue("first"));
     ASSERT_THAT(path, IsOk());
     EXPECT_EQ(*path, (dir / "JWT_SECRET").string());
-    EXPECT_EQ(ModeOfPath(*path), 0600u);
-    EXPECT_EQ(ContentOf(*path), "first");
+    EXPECT_EQ(SecretFileMode(*path), 0600u);
+    EXPECT_EQ(SecretFileContent(*path), "first");
     ASSERT_THAT((*files)->Write("JWT_SECRET", SecretValue("second")), IsOk());
-    EXPECT_EQ(ContentOf(*path), "second");
+    EXPECT_EQ(SecretFileContent(*path), "second");
     // Only the file itself: no temporary left beside it.
     EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);
   }
