@@ -8,7 +8,9 @@
 #include <cstring>
 #include <iostream>
 
+#include "cli/child_process.h"
 #include "cli/flags.h"
+#include "cli/run_child_command.h"
 #include "cli/run_command.h"
 #include "core/secret_env.h"
 #include "locksmith/log.h"
@@ -43,11 +45,20 @@ int Run(int argc, char** argv) {
     sigaddset(&shutdown_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
   }
+  const bool is_run = flags.command == Command::kRun;
+  if (is_run) {
+    // The same for `run`: its loop alone receives what it forwards to the child, and SIGCHLD.
+    const sigset_t run_signals = RunSignalSet();
+    pthread_sigmask(SIG_BLOCK, &run_signals, nullptr);
+  }
 
-  auto runtime =
-      BuildCliRuntime(env, /*background_refresh=*/is_agent, SystemClock(), SystemRandom());
+  auto runtime = BuildCliRuntime(env, /*background_refresh=*/is_agent || is_run, SystemClock(),
+                                 SystemRandom());
   if (!runtime.ok()) {
     return ReportError(runtime.error(), std::cerr);
+  }
+  if (is_run) {
+    return RunChildCommand(*runtime->manager, flags.run_child, std::cerr);
   }
   Result<void> result =
       RunCommand(flags, *runtime, env,

@@ -171,6 +171,35 @@ void AddImportCommand(CLI::App& app, Flags& f, CommandTable& table) {
   table.emplace_back(cmd, Command::kImport);
 }
 
+// `run` (docs/cli.md, "run"): the command comes after `--`.
+void AddRunCommand(CLI::App& app, Flags& f, CommandTable& table) {
+  RunChildOptions& r = f.run_child;
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "Run a command with secrets in its environment (or files); restart or signal it on "
+      "rotation: locksmith run [flags] -- CMD ARGS...");
+  cmd->add_option("--secret", r.secrets,
+                  "ENV=name: set ENV to secret `name` (name#field for a JSON field); repeatable. "
+                  "Default: every standard secret that exists, under its canonical variable")
+      ->allow_extra_args(false);
+  cmd->add_flag("--env-file-names", r.env_file_names,
+                "Default set: also under each .env alias (DB_PASSWORD, POSTGRES_PASSWORD, ...)");
+  CLI::Option* restart = cmd->add_flag("--restart-on-change", r.restart_on_change,
+                                       "Restart the command when a secret it uses rotates");
+  cmd->add_option("--signal-on-change", r.signal_on_change,
+                  "Send this signal (e.g. HUP) when a secret it uses rotates")
+      ->excludes(restart);
+  cmd->add_option("--change-jitter", r.change_jitter,
+                  "Act on a rotation after a random delay up to this (default 0s)");
+  cmd->add_option("--kill-timeout", r.kill_timeout,
+                  "After SIGTERM (run stopping or restarting), SIGKILL after this (default 10s)");
+  cmd->add_option("--secret-files", r.secret_files,
+                  "Write each secret to a 0600 file in this private (0700) directory and set "
+                  "ENV_FILE=path instead of ENV");
+  cmd->add_option("command", r.command, "The command and its arguments, after --");
+  table.emplace_back(cmd, Command::kRun);
+}
+
 }  // namespace
 
 ParsedFlags ParseFlags(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -187,6 +216,7 @@ ParsedFlags ParseFlags(int argc, const char* const* argv, std::ostream& out, std
   AddKeyCommands(app, flags, table);
   AddReencryptCommand(app, flags, table);
   AddImportCommand(app, flags, table);
+  AddRunCommand(app, flags, table);
 
   try {
     app.parse(argc, argv);

@@ -12,6 +12,7 @@
 #include "cli/import_command.h"
 #include "cli/key_commands.h"
 #include "cli/reencrypt_command.h"
+#include "cli/run_child_command.h"
 
 namespace locksmith {
 
@@ -29,6 +30,7 @@ enum class Command {
   kDecrypt,
   kReencrypt,
   kImport,
+  kRun,
 };
 
 struct Flags {
@@ -50,6 +52,7 @@ struct Flags {
   std::string crypt_aad;
   ReencryptCommandOptions reencrypt;
   ImportCommandOptions import_options;
+  RunChildOptions run_child;  // run
 };
 
 // Either flags to run, or an exit code when parsing already decided (--help: 0, printed on

@@ -89,6 +89,9 @@ Result<void> RunCommand(Flags& flags, CliRuntime& runtime, const EnvLookup& env,
       return AgentCommand(manager, &manager.metrics(), SystemRandom(), options, io.err,
                           wait_for_shutdown);
     }
+    case Command::kRun:
+      // Returns an exit code of its own (the child's): apps/locksmith calls RunChildCommand.
+      return MakeError(ErrorCode::kInternal, "run is dispatched by main");
   }
   return MakeError(ErrorCode::kInternal, "unknown command");
 }
