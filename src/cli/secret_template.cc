@@ -19,6 +19,7 @@ namespace {
 
 constexpr char kTemplateCacheKey[] = "locksmith-template";
 constexpr std::string_view kFieldSeparator = "__";
+constexpr std::size_t kMaxParseMessage = 200;
 
 // ctemplate's built-in variables, answered as its own global dictionary would.
 bool BuiltInTemplateVariable(std::string_view name, std::string_view& value) {
@@ -147,6 +148,9 @@ class CerrCapture {
       text.pop_back();
     }
     std::replace(text.begin(), text.end(), '\n', ' ');
+    if (text.size() > kMaxParseMessage) {
+      text = text.substr(0, kMaxParseMessage) + "...'";  // it may quote the rest of the file
+    }
     return text.empty() ? "cannot be parsed" : text;
   }
 
@@ -183,7 +187,9 @@ std::string_view QuotedFragment(std::string_view message) {
   if (open == std::string_view::npos) {
     return {};
   }
-  return message.substr(open + 1, close - open - 1);
+  // ctemplate quotes the rest of an unclosed marker: its first word is the name.
+  std::string_view fragment = message.substr(open + 1, close - open - 1);
+  return fragment.substr(0, fragment.find(' '));
 }
 
 Error TemplateError(ErrorCode code, const std::filesystem::path& source, std::size_t line,
@@ -246,6 +252,11 @@ Result<std::unique_ptr<SecretTemplate>> SecretTemplate::FromText(
       std::string message = capture.FirstMessage();
       std::string_view fragment = QuotedFragment(message);
       std::size_t line = fragment.empty() ? 0 : LineOfMarker(text, fragment);
+      if (message.find("Illegal name") != std::string::npos) {
+        message +=
+            " (names are letters, digits and '_': a secret is named as its .env variable, "
+            "DATABASE_PASSWORD, and a field as DATABASE__password)";
+      }
       return TemplateError(ErrorCode::kInvalidArgument, source, line, message);
     }
   }
