@@ -126,8 +126,8 @@ class WipedEmitter final : public ctemplate::ExpandEmitter {
 };
 
 // ctemplate reports parse errors on std::cerr; this collects them for our error instead. Only
-// the parse runs under it (at start-up, before the agent serves), and only ctemplate writes to
-// std::cerr (our logs go through spdlog's own sink).
+// loading a template runs under it (at start-up, before the agent serves), and only ctemplate
+// writes to std::cerr (our logs go through spdlog's own sink).
 class CerrCapture {
  public:
   CerrCapture() : old_(std::cerr.rdbuf(captured_.rdbuf())) {}
@@ -266,9 +266,13 @@ Result<std::unique_ptr<SecretTemplate>> SecretTemplate::FromText(
   // One expansion that records what the template asks for.
   SecretDictionary recorder(nullptr, nullptr);
   WipedEmitter ignored;
-  if (!tmpl->cache_->ExpandNoLoad(kTemplateCacheKey, ctemplate::DO_NOT_STRIP, &recorder, nullptr,
-                                  &ignored)) {
-    return TemplateError(ErrorCode::kInvalidArgument, source, 0, "cannot be expanded");
+  {
+    CerrCapture capture;
+    if (!tmpl->cache_->ExpandNoLoad(kTemplateCacheKey, ctemplate::DO_NOT_STRIP, &recorder, nullptr,
+                                    &ignored)) {
+      return TemplateError(ErrorCode::kInvalidArgument, source, 0,
+                           "cannot be expanded: " + capture.FirstMessage());
+    }
   }
   if (!recorder.structure_markers.empty()) {
     const std::string& marker = recorder.structure_markers.front();
