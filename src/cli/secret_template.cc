@@ -48,9 +48,10 @@ class SecretDictionary final : public ctemplate::TemplateDictionaryInterface {
                             const TemplateValues* values)
       : ref_of_variable_(ref_of_variable), values_(values) {}
 
-  std::set<std::string, std::less<>> variables;
-  std::vector<std::string> structure_markers;  // sections and includes seen ("#NAME", ">NAME")
-  std::string missing_ref;                     // a reference without a value, when rendering
+  // What the expansion asked for; written from ctemplate's const calls.
+  mutable std::set<std::string, std::less<>> variables;
+  mutable std::vector<std::string> structure_markers;  // sections, includes ("#NAME", ">NAME")
+  mutable std::string missing_ref;                     // a reference without a value
 
  protected:
   ctemplate::TemplateString GetValue(const ctemplate::TemplateString& variable) const override {
@@ -60,15 +61,14 @@ class SecretDictionary final : public ctemplate::TemplateDictionaryInterface {
       return {built_in.data(), built_in.size()};
     }
     if (values_ == nullptr) {
-      const_cast<SecretDictionary*>(this)->variables.emplace(name);
+      variables.emplace(name);
       return {"", 0};
     }
     auto ref = ref_of_variable_->find(name);
     auto value = ref == ref_of_variable_->end() ? values_->end() : values_->find(ref->second);
     if (value == values_->end()) {
       if (missing_ref.empty()) {
-        const_cast<SecretDictionary*>(this)->missing_ref =
-            ref == ref_of_variable_->end() ? std::string(name) : ref->second;
+        missing_ref = ref == ref_of_variable_->end() ? std::string(name) : ref->second;
       }
       return {"", 0};
     }
@@ -76,14 +76,12 @@ class SecretDictionary final : public ctemplate::TemplateDictionaryInterface {
     return {bytes.data(), bytes.size()};
   }
   bool IsHiddenSection(const ctemplate::TemplateString& name) const override {
-    const_cast<SecretDictionary*>(this)->structure_markers.push_back("#" +
-                                                                     std::string(NameOf(name)));
+    structure_markers.push_back("#" + std::string(NameOf(name)));
     return true;
   }
   bool IsUnhiddenSection(const ctemplate::TemplateString&) const override { return false; }
   bool IsHiddenTemplate(const ctemplate::TemplateString& name) const override {
-    const_cast<SecretDictionary*>(this)->structure_markers.push_back(">" +
-                                                                     std::string(NameOf(name)));
+    structure_markers.push_back(">" + std::string(NameOf(name)));
     return true;
   }
   const char* GetIncludeTemplateName(const ctemplate::TemplateString&, int) const override {

@@ -130,6 +130,7 @@ void TemplateRunner::RetryFailed() {
 
 void TemplateRunner::WorkerLoop() {
   for (;;) {
+    bool retry = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
       auto ready = [this] {
@@ -139,16 +140,16 @@ void TemplateRunner::WorkerLoop() {
       bool any_failed =
           std::any_of(entries_.begin(), entries_.end(), [](const Entry& e) { return e.failed; });
       if (any_failed) {
-        if (!wake_.wait_for(lock, options_.retry_interval, ready)) {
-          lock.unlock();
-          RetryFailed();
-        }
+        retry = !wake_.wait_for(lock, options_.retry_interval, ready);
       } else {
         wake_.wait(lock, ready);
       }
       if (stopping_) {
         return;
       }
+    }
+    if (retry) {
+      RetryFailed();
     }
     RenderPending();
   }

@@ -261,5 +261,29 @@ TEST_F(TemplateRunnerTest, TheWorkerReRendersOnItsOwn) {
   runner->Stop();  // idempotent
 }
 
+TEST_F(TemplateRunnerTest, TheWorkerRetriesAFailedWriteUntilItSucceeds) {
+  auto source = WriteTemplate("app.tpl", "{{JWT_SECRET}}");
+  std::filesystem::path sub = dir_.path() / "sub";
+  std::filesystem::create_directory(sub);
+  TemplateRunnerOptions options;
+  options.retry_interval = std::chrono::milliseconds(20);
+  auto runner = MustCreate({Spec(source, "sub/app.conf")}, options);
+  ASSERT_THAT(runner->Start(), IsOk());
+  std::filesystem::remove_all(sub);  // the next write fails
+  ASSERT_THAT(secrets_.manager().Put("jwt-secret", SecretValue("retried-jwt")), IsOk());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (logs_.Text().find("cannot create a temporary file") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_THAT(logs_.Text(), HasSubstr("cannot create a temporary file"));
+  std::filesystem::create_directory(sub);  // fixed, with no rotation to announce it
+  while (ReadWhole(sub / "app.conf") != "retried-jwt" &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(ReadWhole(sub / "app.conf"), "retried-jwt");
+}
+
 }  // namespace
 }  // namespace locksmith
