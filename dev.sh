@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 # What the library and the program need (./dev.sh run), then what tests and benchmarks add.
 RUN_DEPS=(cmake ninja-build g++ pkg-config libssl-dev libcurl4-openssl-dev nlohmann-json3-dev
   libsqlite3-dev prometheus-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libboost-dev curl
-  ccache libpqxx-dev libhiredis-dev)
+  ccache libpqxx-dev libhiredis-dev libctemplate-dev)
 BUILD_DEPS=("${RUN_DEPS[@]}" libgtest-dev libgmock-dev libbenchmark-dev libjwt-dev)
 # postgresql: the re-encryption tests start a throwaway cluster of their own (initdb in a
 # temporary directory, unix socket only); the package's default cluster is not used. Likewise

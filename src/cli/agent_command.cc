@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "cli/commands.h"
+#include "cli/template_runner.h"
 #include "locksmith/log.h"
 
 namespace locksmith {
@@ -88,6 +89,14 @@ Result<void> AgentCommand(SecretsManager& manager, Metrics* metrics, Random& ran
   if (options.seed) {
     LOCKSMITH_RETURN_IF_ERROR(SeedDevelopmentSecrets(manager, options.app_env));
   }
+  TemplateRunnerPtr templates;
+  if (!options.templates.empty()) {
+    LOCKSMITH_ASSIGN_OR_RETURN(std::vector<TemplateSpec> specs,
+                               ParseTemplateSpecs(options.templates));
+    LOCKSMITH_ASSIGN_OR_RETURN(templates,
+                               TemplateRunner::Create(std::move(specs), manager, metrics));
+    LOCKSMITH_RETURN_IF_ERROR(templates->Start());
+  }
 
   SecretValue token;
   std::string token_hint;  // how the user gets the token into a shell, without printing it
@@ -136,6 +145,9 @@ Result<void> AgentCommand(SecretsManager& manager, Metrics* metrics, Random& ran
 
   wait_for_shutdown(*server);
   server->Stop();
+  if (templates) {
+    templates->Stop();
+  }
   err << "locksmith agent: stopped\n";
   err.flush();
   return OkResult();

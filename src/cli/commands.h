@@ -117,15 +117,17 @@ struct AgentCommandOptions {
   bool new_token = false;  // --new-token
   std::string app_env;     // APP_ENV; production ("production", "prod") turns seeding off
   bool seed = true;
+  // --template SRC:DEST[:MODE[:COMMAND]] (cli/template_spec.h), rendered before the agent serves.
+  std::vector<std::string> templates;
 };
 
 // The agent options the environment asks for: LOCKSMITH_AGENT_TOKEN, APP_ENV,
 // LOCKSMITH_AGENT_LISTEN, and the token file next to the local store (<dir>/agent.token).
 AgentCommandOptions AgentCommandOptionsFromEnv(const Config& config, const EnvLookup& env);
 
-// Seeds (see SeedDevelopmentSecrets), resolves the token, starts the agent, tells `err` where it
-// listens and how to query it (never the token itself), then calls `wait_for_shutdown` and stops
-// the agent when it returns.
+// Seeds (see SeedDevelopmentSecrets), renders the templates (cli/template_runner.h; an error stops
+// here), resolves the token, starts the agent, tells `err` where it listens and how to query it
+// (never the token itself), then calls `wait_for_shutdown` and stops the agent when it returns.
 Result<void> AgentCommand(SecretsManager& manager, Metrics* metrics, Random& random,
                           const AgentCommandOptions& options, std::ostream& err,
                           const std::function<void(const AgentServer&)>& wait_for_shutdown);

@@ -89,6 +89,10 @@ void AddAgentCommand(CLI::App& app, Flags& f, CommandTable& table) {
   agent->add_flag("--new-token", f.new_token,
                   "Replace the token file with a new random token (it is otherwise kept across "
                   "restarts)");
+  agent->add_option("--template", f.agent_templates,
+                    "SRC:DEST[:MODE[:COMMAND]]: render ctemplate file SRC to DEST (mode 0600 or "
+                    "octal MODE) at start and on every rotation, then run COMMAND (no shell) if "
+                    "DEST changed; repeatable (docs/agent.md, Templates)");
   table.emplace_back(agent, Command::kAgent);
 }
 

@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/credential_rotate_command.h"
@@ -45,6 +46,8 @@ struct Flags {
   std::string listen;  // agent --listen; empty: LOCKSMITH_AGENT_LISTEN or the default
   bool allow_non_loopback = false;
   bool new_token = false;  // agent --new-token
+  // agent --template SRC:DEST[:MODE[:COMMAND]]
+  std::vector<std::string> agent_templates;
   JwtSignCommandOptions jwt_sign;
   std::string jwt_verify_key = "jwt-secret";
   std::string jwt_token;  // jwt verify TOKEN; empty or "-": stdin

@@ -86,6 +86,7 @@ Result<void> RunCommand(Flags& flags, CliRuntime& runtime, const EnvLookup& env,
       }
       options.allow_non_loopback = flags.allow_non_loopback;
       options.new_token = flags.new_token;
+      options.templates = flags.agent_templates;
       return AgentCommand(manager, &manager.metrics(), SystemRandom(), options, io.err,
                           wait_for_shutdown);
     }
