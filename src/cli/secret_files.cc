@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cli/atomic_file.h"
+
 namespace locksmith {
 namespace {
 
@@ -51,20 +53,6 @@ Result<void> CheckSecretFilesDir(const std::filesystem::path& dir) {
   return {};
 }
 
-Result<void> WriteAllToSecretFile(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return MakeError(ErrorCode::kUnavailable, std::strerror(errno));
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
-
 }  // namespace
 
 Result<SecretFilesDirPtr> SecretFilesDir::Create(const std::filesystem::path& dir) {
@@ -96,29 +84,11 @@ SecretFilesDir::~SecretFilesDir() {
 
 Result<std::string> SecretFilesDir::Write(std::string_view file_name, const SecretValue& value) {
   const std::filesystem::path target = dir_ / std::string(file_name);
-  const std::filesystem::path temp = dir_ / ("." + std::string(file_name) + ".tmp");
-  ::unlink(temp.c_str());  // left by a run killed mid-write
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return SecretFilesIoError("--secret-files: cannot create", temp, errno);
-  }
-  Result<void> written = WriteAllToSecretFile(fd, value.RevealUnsafe());
-  if (written.ok() && ::fsync(fd) != 0) {
-    written = SecretFilesIoError("--secret-files: cannot sync", temp, errno);
-  }
-  ::close(fd);
-  if (written.ok() && ::rename(temp.c_str(), target.c_str()) != 0) {
-    written = SecretFilesIoError("--secret-files: cannot rename into", target, errno);
-  }
-  if (!written.ok()) {
-    ::unlink(temp.c_str());
-    return MakeError(ErrorCode::kUnavailable, "--secret-files: cannot write " +
-                                                  SecretFilesQuoted(target) + ": " +
-                                                  written.error().message);
-  }
-  if (const int dir_fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir_fd >= 0) {
-    ::fsync(dir_fd);  // the rename survives a crash
-    ::close(dir_fd);
+  // The same atomic replacement as the agent's templates: a reader sees the old file or the new.
+  if (auto written = ReplaceFileAtomically(target, value.RevealUnsafe(), 0600); !written.ok()) {
+    return MakeError(written.error().code, "--secret-files: cannot write " +
+                                               SecretFilesQuoted(target) + ": " +
+                                               written.error().message);
   }
   if (std::find(written_.begin(), written_.end(), target) == written_.end()) {
     written_.push_back(target);
