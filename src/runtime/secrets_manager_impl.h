@@ -45,6 +45,7 @@ class SecretsManagerImpl final : public SecretsManager {
   Result<std::vector<std::string>> List(std::string_view prefix) override;
   Result<SecretDescription> Describe(std::string_view name) override;
   Result<StatusDetailList> BackendDetails() override;
+  Result<PrivilegeProbeList> ProbeLeastPrivilege() override;
   ManagerStatus Status() const override;
   std::string_view Backend() const override { return backend_; }
   Metrics& metrics() override { return *metrics_; }
