@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/check_command.h"
 #include "cli/commands.h"
 #include "cli/credential_rotate_command.h"
 #include "cli/key_commands.h"
@@ -27,6 +28,7 @@ enum class Command {
   kEncrypt,
   kDecrypt,
   kReencrypt,
+  kCheck,
 };
 
 struct Flags {
@@ -47,6 +49,7 @@ struct Flags {
   std::string crypt_key = "db-encryption-key";
   std::string crypt_aad;
   ReencryptCommandOptions reencrypt;
+  CheckOptions check;
 };
 
 // Either flags to run, or an exit code when parsing already decided (--help: 0, printed on

@@ -77,6 +77,8 @@ Result<void> RunCommand(Flags& flags, CliRuntime& runtime, const EnvLookup& env,
       return ReencryptCommand(manager, SystemRandom(), &manager.metrics(), SystemClock(), dsn,
                               flags.reencrypt, {io.out, io.err, io.err_is_terminal});
     }
+    case Command::kCheck:
+      return CheckCommand({manager, runtime.config, env, SystemClock()}, flags.check, io.out);
     case Command::kAgent: {
       AgentCommandOptions options = AgentCommandOptionsFromEnv(runtime.config, env);
       if (!flags.listen.empty()) {
