@@ -302,6 +302,9 @@ CheckItem CheckLeastPrivilege(SecretsManager& manager) {
   if (!broad.empty()) {
     item.status = CheckStatus::kFail;
     item.detail = "the credentials reach beyond their prefix: " + JoinWords(broad);
+    if (!advisory.empty()) {
+      item.detail += "; also " + JoinWords(advisory);
+    }
   } else if (!advisory.empty()) {
     item.status = CheckStatus::kWarn;
     item.detail =
