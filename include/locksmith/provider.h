@@ -59,6 +59,19 @@ struct SecretDescription {
 // {"token ttl", "59m58s"}. Never a secret: no token, secret id or value, only facts about them.
 using StatusDetailList = std::vector<std::pair<std::string, std::string>>;
 
+// One least-privilege probe (Provider::ProbeLeastPrivilege): whether the credentials may do
+// `action` at `target`, a place outside the configured prefix or mount where they should not.
+// Probes never read or write a value: Vault is asked for the token's capabilities, AWS gets a
+// write to a secret that does not exist.
+struct PrivilegeProbe {
+  std::string action;     // "write", "list"
+  std::string target;     // the path or secret id probed ("secret/data/app/locksmith-check-probe")
+  bool allowed = false;   // true: the credentials reach beyond their prefix (too broad)
+  bool advisory = false;  // allowed, but no policy can scope it (AWS ListSecrets): a warning
+  std::string detail = {};  // what the back end answered ("capabilities: create, read")
+};
+using PrivilegeProbeList = std::vector<PrivilegeProbe>;
+
 // What a batch read of current versions found (Provider::GetCurrentBatch).
 struct BatchResult {
   std::vector<Secret> secrets;                        // the current version of each found name
@@ -113,6 +126,15 @@ class Provider {
   // token's TTL left and policies; AWS: endpoint, region, credential source). The default has
   // none. Errors are the provider's (kUnavailable when the back end cannot be reached, ...).
   virtual Result<StatusDetailList> StatusDetails() { return StatusDetailList{}; }
+
+  // For `locksmith check`: probes, without reading or writing any value, whether the credentials
+  // may write or list outside the configured prefix (docs/cli.md "check"). kUnimplemented for a
+  // back end with no credentials to scope (the default: the embedded store, `.env`); a probe the
+  // back end refuses to answer is the provider's error (Vault: kPermissionDenied for a token
+  // without the default policy's sys/capabilities-self).
+  virtual Result<PrivilegeProbeList> ProbeLeastPrivilege() {
+    return MakeError(ErrorCode::kUnimplemented, "this back end has no credentials to scope");
+  }
 };
 
 using ProviderPtr = std::unique_ptr<Provider>;

@@ -171,6 +171,11 @@ class SecretsManager {
   virtual Result<SecretDescription> Describe(std::string_view name) = 0;
   // The back end's own facts for `locksmith status` (Provider::StatusDetails).
   virtual Result<StatusDetailList> BackendDetails() = 0;
+  // The provider's least-privilege probes for `locksmith check` (Provider::ProbeLeastPrivilege),
+  // behind the breaker like the other admin calls (operation "privileges").
+  virtual Result<PrivilegeProbeList> ProbeLeastPrivilege() {
+    return MakeError(ErrorCode::kUnimplemented, "this manager cannot probe its back end");
+  }
 
   virtual ManagerStatus Status() const = 0;
   // Provider::Kind() of the back end: "local", "dotenv", "vault", "aws".

@@ -204,6 +204,27 @@ void AddRunCommand(CLI::App& app, Flags& f, CommandTable& table) {
   table.emplace_back(cmd, Command::kRun);
 }
 
+// `check` (docs/cli.md "check"): the deployment checklist.
+void AddCheckCommand(CLI::App& app, Flags& f, CommandTable& table) {
+  CheckOptions& c = f.check;
+  CLI::App* cmd = app.add_subcommand(
+      "check",
+      "Check the deployment checklist: .env, least privilege, secret ages, cache TTL, "
+      "back end, logs; exit 1 if any item fails");
+  cmd->add_option("--env-file", c.env_file,
+                  "The .env file to search for critical secrets (default LOCKSMITH_DOTENV_FILE, "
+                  "else ./.env, when present)");
+  cmd->add_option("--secret", c.secrets,
+                  "Also check this secret (age, environment, log scan); repeatable");
+  cmd->add_option("--max-age", c.max_ages,
+                  "NAME=DURATION: the rotation schedule of NAME (default jwt-secret=90d, "
+                  "db-encryption-key=365d, ...); repeatable");
+  cmd->add_option("--scan-log", c.scan_logs,
+                  "A log file that must hold no current secret value; repeatable");
+  cmd->add_flag("--json", c.json, "Print a JSON array of {item, status, detail}");
+  table.emplace_back(cmd, Command::kCheck);
+}
+
 }  // namespace
 
 ParsedFlags ParseFlags(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -221,6 +242,7 @@ ParsedFlags ParseFlags(int argc, const char* const* argv, std::ostream& out, std
   AddReencryptCommand(app, flags, table);
   AddImportCommand(app, flags, table);
   AddRunCommand(app, flags, table);
+  AddCheckCommand(app, flags, table);
 
   try {
     app.parse(argc, argv);

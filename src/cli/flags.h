@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/check_command.h"
 #include "cli/commands.h"
 #include "cli/credential_rotate_command.h"
 #include "cli/import_command.h"
@@ -32,6 +33,7 @@ enum class Command {
   kReencrypt,
   kImport,
   kRun,
+  kCheck,
 };
 
 struct Flags {
@@ -56,6 +58,7 @@ struct Flags {
   ReencryptCommandOptions reencrypt;
   ImportCommandOptions import_options;
   RunChildOptions run_child;  // run
+  CheckOptions check;
 };
 
 // Either flags to run, or an exit code when parsing already decided (--help: 0, printed on

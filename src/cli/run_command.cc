@@ -79,6 +79,8 @@ Result<void> RunCommand(Flags& flags, CliRuntime& runtime, const EnvLookup& env,
     }
     case Command::kImport:
       return ImportCommand(manager, flags.import_options, io.out);
+    case Command::kCheck:
+      return CheckCommand({manager, runtime.config, env, SystemClock()}, flags.check, io.out);
     case Command::kAgent: {
       AgentCommandOptions options = AgentCommandOptionsFromEnv(runtime.config, env);
       if (!flags.listen.empty()) {

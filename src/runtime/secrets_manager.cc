@@ -498,6 +498,10 @@ Result<StatusDetailList> SecretsManagerImpl::BackendDetails() {
   return CallGuarded("status", [&] { return provider_->StatusDetails(); });
 }
 
+Result<PrivilegeProbeList> SecretsManagerImpl::ProbeLeastPrivilege() {
+  return CallGuarded("privileges", [&] { return provider_->ProbeLeastPrivilege(); });
+}
+
 void SecretsManagerImpl::AfterWrite(std::string_view name) {
   // Unsubscribed entries are read again when next asked for.
   cache_.ExpireName(name, clock_.Now());

@@ -46,6 +46,7 @@ class SecretsManagerImpl final : public SecretsManager, private AccessCountSourc
   Result<std::vector<std::string>> List(std::string_view prefix) override;
   Result<SecretDescription> Describe(std::string_view name) override;
   Result<StatusDetailList> BackendDetails() override;
+  Result<PrivilegeProbeList> ProbeLeastPrivilege() override;
   ManagerStatus Status() const override;
   std::string_view Backend() const override { return backend_; }
   Metrics& metrics() override { return *metrics_; }

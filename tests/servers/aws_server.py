@@ -13,6 +13,9 @@ AssumeRole (POST / with a form body; AssumeRole SigV4-verified for service "sts"
 
 Test controls (no signature needed), all JSON:
   POST /_test/credentials  {"access_key", "secret_key", "token"?, "expires"? (epoch), "allow"?}
+                           allow: the operations the key may call, each "Op" (any resource) or
+                           {"action": "Op" | "*", "resource": IAM pattern(s) on the secret ARN}
+                           (Handler.allowed); null: everything
   POST /_test/clock        {"set": epoch} | {"advance": seconds} | {"real": true}
   POST /_test/fault        {"kind": throttle|500|slow|drop|malformed|internal|echo|deep|huge,
                             "count": n, "op"?: "GetSecretValue", "seconds"?: for slow,
@@ -962,7 +965,7 @@ class Handler(BaseHTTPRequestHandler):
                               .split("/")[0])
             if fault is not None and fault["kind"] == "echo":
                 raise echo_error(fault, req, key)
-            if key and key.get("allow") is not None and op not in key["allow"]:
+            if key and key.get("allow") is not None and not self.allowed(key["allow"], op, req):
                 raise ApiError("AccessDeniedException", (
                     "User: arn:aws:iam::%s:user/locksmith is not authorized to perform: "
                     "secretsmanager:%s on resource: %s because no identity-based policy allows "
@@ -972,6 +975,46 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, out)
         except ApiError as e:
             return self.send_error_shape(e)
+
+
+    def allowed(self, allow, op, req):
+        """An identity policy's Allow statements: "Op" allows Op on every resource; {"action":
+        "Op" or "*", "resource": pattern or [patterns]} allows it on the resources matching an
+        IAM pattern (* and ? wildcards). The resource is the secret's ARN; for a secret that does
+        not exist, the ARN its SecretId names (no random suffix), so IAM can refuse a write
+        before the service finds nothing there. ListSecrets and BatchGetSecretValue support no
+        resource-level permissions: only "*" allows them."""
+        resource = "*"
+        if op not in ("ListSecrets", "BatchGetSecretValue"):
+            secret_id = req.get("SecretId", req.get("Name"))
+            if isinstance(secret_id, str) and secret_id:
+                resource = secret_id
+                if not secret_id.startswith("arn:"):
+                    with self.state.lock:
+                        existing = self.state.secrets.get(secret_id)
+                    resource = existing["arn"] if existing else "arn:aws:secretsmanager:%s:%s:" \
+                        "secret:%s" % (self.state.region, ACCOUNT, secret_id)
+        for entry in allow:
+            if isinstance(entry, str):
+                if entry == op:
+                    return True
+                continue
+            if entry.get("action") not in (op, "*"):
+                continue
+            patterns = entry.get("resource", "*")
+            for pattern in [patterns] if isinstance(patterns, str) else patterns:
+                if iam_pattern_matches(pattern, resource):
+                    return True
+        return False
+
+
+def iam_pattern_matches(pattern, resource):
+    """IAM resource matching: * is any run of characters (slashes included), ? one character.
+    A request on resource "*" (an action without resource-level permissions) matches only "*"."""
+    if resource == "*":
+        return pattern == "*"
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, resource, re.S) is not None
 
 
 #-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- STS AssumeRole

@@ -207,6 +207,37 @@ class AwsCliTest(unittest.TestCase):
             self.control("/_test/region", {"region": None})
         self.aws("get-secret-value", "--secret-id", "regional", region="us-west-2")
 
+    def test_resource_scoped_allow(self):
+        """Identity-policy Allow statements scoped to ARN patterns: a write inside the pattern
+        works; outside it, IAM refuses before the service looks (AccessDeniedException, even for
+        a secret that does not exist), while a key allowed on "*" gets ResourceNotFoundException
+        there; ListSecrets has no resource-level permissions, so only "*" allows it."""
+        self.aws("create-secret", "--name", "app/prod/scoped", "--secret-string", "v1")
+        arn_prefix = "arn:aws:secretsmanager:*:123456789012:secret:"
+        self.control("/_test/credentials", {
+            "access_key": "AKIDSCOPED", "secret_key": "scoped-secret",
+            "allow": ["GetSecretValue",
+                      {"action": "PutSecretValue", "resource": arn_prefix + "app/prod/*"},
+                      {"action": "ListSecrets", "resource": arn_prefix + "app/prod/*"}]})
+        scoped = {"access_key": "AKIDSCOPED", "secret_key": "scoped-secret"}
+        self.aws("put-secret-value", "--secret-id", "app/prod/scoped", "--secret-string", "v2",
+                 **scoped)
+        for args in (["put-secret-value", "--secret-id", "app/locksmith-check-probe-1",
+                      "--secret-string", "x"],
+                     ["put-secret-value", "--secret-id", "app/prod-old/x", "--secret-string", "x"],
+                     ["list-secrets"]):
+            denied = self.aws(*args, check=False, **scoped)
+            self.assertNotEqual(denied.returncode, 0)
+            self.assertIn("AccessDeniedException", denied.stderr)
+        self.control("/_test/credentials", {
+            "access_key": "AKIDBROAD", "secret_key": "broad-secret",
+            "allow": [{"action": "*", "resource": "*"}]})
+        broad = {"access_key": "AKIDBROAD", "secret_key": "broad-secret"}
+        missing = self.aws("put-secret-value", "--secret-id", "app/locksmith-check-probe-1",
+                           "--secret-string", "x", check=False, **broad)
+        self.assertIn("ResourceNotFoundException", missing.stderr)
+        self.aws("list-secrets", **broad)
+
     def test_wrong_key_is_refused(self):
         result = self.aws("list-secrets", secret_key="not-the-right-secret-key", check=False)
         self.assertNotEqual(result.returncode, 0)

@@ -398,6 +398,45 @@ path "plus/kv/data/app/*" { capabilities = ["read"] }
             self.assertIn("invalid token", str(caught.exception))
             self.assertIn("permission denied", str(caught.exception))
 
+    def test_capabilities_self(self):
+        """sys/capabilities-self through hvac's get_capabilities: sorted capabilities per path,
+        "deny" where nothing is granted, "root" for root, the single-path "capabilities" key, and
+        403 for a token without the default policy (which grants the endpoint)."""
+        root = self.root()
+        root.sys.create_or_update_policy(name="caps-reader", policy=READER_POLICY)
+        root.sys.create_or_update_policy(name="caps-broad", policy="""
+path "secret/data/*" {
+  capabilities = ["create", "read", "update"]
+}
+path "secret/metadata/*" {
+  capabilities = ["list"]
+}
+""")
+        inside = "secret/data/%s/db" % PREFIX
+        sibling = "secret/data/locksmith-check-probe"
+        reader = hvac.Client(url=self.server.url, token=root.auth.token.create(
+            policies=["caps-reader"])["auth"]["client_token"])
+        answer = reader.sys.get_capabilities(paths=[inside, sibling, "secret/metadata/"])
+        self.assertEqual(answer["data"][inside], ["read"])
+        self.assertEqual(answer["data"][sibling], ["deny"])
+        self.assertEqual(answer["data"]["secret/metadata/"], ["deny"])
+        self.assertEqual(answer[inside], ["read"])  # also at the top level, as Vault's sys paths
+        self.assertNotIn("capabilities", answer["data"])
+        one = reader.sys.get_capabilities(paths=[inside])
+        self.assertEqual(one["data"]["capabilities"], ["read"])
+        broad = hvac.Client(url=self.server.url, token=root.auth.token.create(
+            policies=["caps-broad"])["auth"]["client_token"])
+        answer = broad.sys.get_capabilities(paths=[sibling, "secret/metadata/"])
+        self.assertEqual(answer["data"][sibling], ["create", "read", "update"])
+        self.assertEqual(answer["data"]["secret/metadata/"], ["list"])
+        self.assertEqual(root.sys.get_capabilities(paths=[sibling])["data"][sibling], ["root"])
+        bare = hvac.Client(url=self.server.url, token=root.auth.token.create(
+            policies=["caps-reader"], no_default_policy=True)["auth"]["client_token"])
+        with self.assertRaises(hvac.exceptions.Forbidden):
+            bare.sys.get_capabilities(paths=[inside])
+        with self.assertRaises(hvac.exceptions.InvalidRequest):
+            reader.sys.get_capabilities(paths=[])
+
     def test_system_max_ttl_caps_tokens_without_their_own(self):
         root = self.root()
         root.sys.create_or_update_policy(name="reader", policy=READER_POLICY)

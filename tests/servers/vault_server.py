@@ -16,7 +16,8 @@ and error bodies of api-docs/secret/kv/kv-v2, auth/approle and auth/token) for:
              built-in "default" policy (no_default_policy / token_no_default_policy drop it),
              and a dead token's 403 says "invalid token"
   Standby    --standby-redirect-to URL: 307 to the active node for every /v1 request
-  ACL        sys/policy/<name> and sys/policies/acl/<name> (HCL path blocks with capabilities)
+  ACL        sys/policy/<name> and sys/policies/acl/<name> (HCL path blocks with capabilities),
+             POST sys/capabilities-self (granted by the default policy)
   Namespaces sys/namespaces/<name>, the X-Vault-Namespace header
   Mounts     POST sys/mounts/<path> (type "kv" with options.version "2", or "kv-v2": a KV v2
              store; any other type or KV v1 is recorded, answers 404 under it), paths of any
@@ -185,6 +186,9 @@ path "auth/token/renew-self" {
   capabilities = ["update"]
 }
 path "auth/token/revoke-self" {
+  capabilities = ["update"]
+}
+path "sys/capabilities-self" {
   capabilities = ["update"]
 }
 """
@@ -777,6 +781,9 @@ class Handler(BaseHTTPRequestHandler):
                     raise VaultError(404, [])
                 return 200, self.envelope(data={"name": name, "rules": ns.policy_text[name],
                                                 "policy": ns.policy_text[name]})
+        if op == "capabilities-self" and method in ("POST", "PUT"):
+            self.require(ns, token, "sys/capabilities-self", "update")
+            return self.capabilities_self(ns, token, body)
         if op.startswith("namespaces/") and method in ("POST", "PUT"):
             self.require(ns, token, "sys/" + op, "update")
             child = normalize_ns(ns.path + op[len("namespaces/"):])
@@ -788,6 +795,35 @@ class Handler(BaseHTTPRequestHandler):
             self.require(ns, token, "sys/" + op, "update")
             return enable_mount(ns, op[len("mounts/"):].strip("/"), body)
         raise VaultError(404, ["unsupported path"])
+
+    def capabilities_self(self, ns, token, body):
+        """POST sys/capabilities-self (api-docs/system/capabilities-self; logical_system.go
+        handleCapabilities): the calling token's capabilities on each of "paths" (or the
+        deprecated single "path"), sorted as Core.Capabilities sorts them; "root" for a root
+        token, ["deny"] where no policy grants anything (or a rule says deny). With one path it
+        is also under "capabilities", for older clients. Vault copies the data to the top level
+        of sys answers too, as here."""
+        paths = body.get("paths")
+        if paths is None and body.get("path"):
+            paths = [body.get("path")]
+        if isinstance(paths, str):
+            paths = [p for p in paths.split(",") if p]
+        if not paths or not all(isinstance(p, str) for p in paths):
+            raise VaultError(400, ["missing paths"])
+        data = {}
+        for path in paths:
+            caps = capabilities_for(ns, token["policies"], path.lstrip("/"))
+            if "root" in caps:
+                data[path] = ["root"]
+            elif not caps or "deny" in caps:
+                data[path] = ["deny"]
+            else:
+                data[path] = sorted(caps)
+        if len(paths) == 1:
+            data["capabilities"] = data[paths[0]]
+        answer = self.envelope(data=data)
+        answer.update(data)
+        return 200, answer
 
     def ui_mount_read(self, ns, path):
         """GET sys/internal/ui/mounts/<path> (pathInternalUIMountRead): an unauthenticated route

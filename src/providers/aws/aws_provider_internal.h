@@ -50,6 +50,9 @@ class AwsProviderImpl : public AwsSecretsManagerProvider {
   // ("environment", "profile ops", "imds", ...); never a credential. Fails as finding
   // credentials fails, since that is what breaks when there are none.
   Result<StatusDetailList> StatusDetails() override;
+  // A PutSecretValue to a random secret id outside the prefix (it does not exist, so nothing is
+  // written) and a ListSecrets filtered on a random name (aws_privileges.cc).
+  Result<PrivilegeProbeList> ProbeLeastPrivilege() override;
 
   RefreshingCredentials& credentials() { return *credentials_; }
   VersionCache& version_cache() { return *versions_; }

@@ -41,6 +41,9 @@ class VaultProvider : public Provider {
   // Address, namespace, mount (as configured and as resolved), auth method and lookup-self's
   // facts (TTL left, renewable, policies, expiry); never the token.
   Result<StatusDetailList> StatusDetails() override;
+  // sys/capabilities-self on paths outside the mount's prefix (vault_privileges.cc): one call,
+  // nothing read or written.
+  Result<PrivilegeProbeList> ProbeLeastPrivilege() override;
 
   // lookup-self, for `locksmith status`.
   Result<VaultTokenInfo> LookupToken() { return auth_->LookupSelf(); }
