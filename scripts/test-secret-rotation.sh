@@ -185,7 +185,12 @@ rotated() {
 # runbook: how long the server knew a password the back end did not yet call current, and how
 # long until the service took the new version.
 WINDOWS=()
-ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f s", (b - a) / 1000 }'; }
+# b - a in seconds; a service that took the version before the command's exit was stamped shows
+# as "0.00 s (before the command exited)", not as a negative time.
+ms() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    if (b < a) { printf "0.00 s (before the command exited)" } else { printf "%.2f s", (b - a) / 1000 } }'
+}
 # A plain rotation (jwt-secret, db-encryption-key): the time from the command to the service.
 rotate_value() {
   local name=$1 n start
