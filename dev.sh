@@ -21,8 +21,9 @@ BUILD_DEPS=("${RUN_DEPS[@]}" libgtest-dev libgmock-dev libbenchmark-dev libjwt-d
 # (tests/deploy runs only promtool; like the postgresql cluster, the package's server is not used).
 # systemd: systemd-analyze and systemd-sysusers check deploy/systemd (no running systemd needed);
 # strace: the agent's system calls against the unit's filter.
+# clang + libclang-rt-14-dev: libFuzzer (fuzz/run.sh); wrk: the agent's soak test.
 TEST_DEPS=(sqlite3 python3 python3-hvac python3-botocore awscli python3-jwt postgresql
-  redis-server curl prometheus systemd strace)
+  redis-server curl prometheus systemd strace clang libclang-rt-14-dev wrk)
 
 log() { printf '\033[1m== [%4ss] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 
@@ -97,6 +98,8 @@ case "${1:-}" in
       log "rotation without a restart, end to end, on $backend (scripts/test-secret-rotation.sh)"
       scripts/test-secret-rotation.sh --backend "$backend" --build-dir build-asan
     done
+    log "every fuzzer briefly (fuzz/run.sh --all; clang, libFuzzer, ASan+UBSan)"
+    fuzz/run.sh --all "${LOCKSMITH_FUZZ_SECONDS:-15}"
     log "build with TSan, run the unit tests of threaded components"
     # TSAN_OPTIONS are set per test by CMake (tests/CMakeLists.txt).
     build build-tsan -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" \

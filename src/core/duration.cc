@@ -5,6 +5,13 @@
 #include <limits>
 
 namespace locksmith {
+namespace {
+
+// The longest duration accepted: a century. Anything longer is a typo, and the bound keeps the
+// sum of the parts far from overflow and FormatDuration's output parseable.
+constexpr std::int64_t kMaxDurationMs = 36'500LL * 86'400'000;
+
+}  // namespace
 
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   auto bad = [&] {
@@ -55,7 +62,11 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
     } else {
       return bad();
     }
-    total_ms += number * factor;
+    total_ms += number * factor;  // each part < 2^31 * 86,400,000 < 2^58; the total < 2^60
+    if (total_ms > kMaxDurationMs) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "'" + std::string(text.substr(0, 32)) + "' is longer than 36500d");
+    }
     any = true;
   }
   return std::chrono::milliseconds(total_ms);

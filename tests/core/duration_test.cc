@@ -32,5 +32,18 @@ TEST(DurationTest, FormatsRoundTrip) {
   }
 }
 
+// Found by fuzz/duration_fuzzer.cc: parts that each fit summed past what FormatDuration's output
+// parses back ("0d1114650518d0d1114650518d"), and enough of them overflowed the sum.
+TEST(DurationTest, RefusesMoreThanACentury) {
+  EXPECT_EQ(*ParseDuration("36500d"), milliseconds(36'500LL * 86'400'000));
+  EXPECT_THAT(ParseDuration("36500d1ms"), HasError(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(ParseDuration("0d1114650518d0d1114650518d"), HasError(ErrorCode::kInvalidArgument));
+  std::string many;
+  for (int i = 0; i < 200; ++i) {
+    many += "2147483647d";
+  }
+  EXPECT_THAT(ParseDuration(many), HasError(ErrorCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace locksmith
