@@ -93,11 +93,24 @@ case "${1:-}" in
     build build-asan -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" \
       -DLOCKSMITH_SANITIZE=address,undefined
     ctest --test-dir build-asan --output-on-failure -j "$(njobs)"
-    # Each back end in turn: the embedded store, then the Vault and AWS test servers (~20 s each).
+    # The three back ends at once (each run has its own PostgreSQL, Redis and test server): the
+    # embedded store, the Vault and AWS test servers (~20 s each alone); each one's output after.
+    log "rotation without a restart, end to end, on local, vault, aws (scripts/test-secret-rotation.sh)"
+    rotation_pids=()
     for backend in local vault aws; do
-      log "rotation without a restart, end to end, on $backend (scripts/test-secret-rotation.sh)"
-      scripts/test-secret-rotation.sh --backend "$backend" --build-dir build-asan
+      scripts/test-secret-rotation.sh --backend "$backend" --build-dir build-asan \
+        >"build-asan/rotation-$backend.log" 2>&1 &
+      rotation_pids+=($!)
     done
+    rotation_failed=0
+    for i in 0 1 2; do
+      wait "${rotation_pids[$i]}" || rotation_failed=1
+    done
+    cat build-asan/rotation-{local,vault,aws}.log
+    [ "$rotation_failed" -eq 0 ] || { log "a rotation run failed (its output is above)"; exit 1; }
+    log "soak: the agent under wrk for 60 s, back end failing 10%, a rotation every 10 s"
+    /usr/bin/python3 scripts/soak-agent.py --duration "${LOCKSMITH_SOAK_SECONDS:-60}" \
+      --build-dir build-asan
     log "every fuzzer briefly (fuzz/run.sh --all; clang, libFuzzer, ASan+UBSan)"
     fuzz/run.sh --all "${LOCKSMITH_FUZZ_SECONDS:-15}"
     log "build with TSan, run the unit tests of threaded components"

@@ -25,7 +25,8 @@ namespace {
 
 // Every block starts with this header; the caller's bytes follow it (16-byte aligned).
 struct alignas(16) BlockHeader {
-  std::uint32_t kind;  // a size class, kMappedKind or kFallbackKind
+  std::uint32_t kind;   // a size class, kMappedKind or kFallbackKind
+  std::uint32_t shard;  // a size class's block: the shard it was carved from, and returns to
   union {
     std::size_t mapped_bytes;  // kMappedKind: the length of the block's own mapping
     BlockHeader* next_free;    // a size class's free list, while the block is free
@@ -72,7 +73,10 @@ struct alignas(64) SizeClass {
 // Threads are spread over shards (round-robin at a thread's first allocation), each with its own
 // size classes and locks, so two threads copying large values do not contend on one mutex (one
 // lock per class made BM_CacheHitGetLarge slower with 2 threads than with 1). A block freed by
-// another thread joins the freeing thread's shard: any shard takes any block of its class.
+// another thread goes back to the shard it was carved from (its header says which): were it to
+// join the freeing thread's shard, a thread that only allocates (a refresh thread) and threads
+// that only free (request workers) would carve new chunks for ever while free blocks piled up
+// elsewhere (found by scripts/soak-agent.py: the agent's RSS grew 4 MiB/s serving stale values).
 constexpr std::size_t kShardCount = 8;
 
 std::size_t ThisThreadShard() {
@@ -111,7 +115,7 @@ class SecureArena {
     explicit_bzero(block, used);
     if (header->kind < kClassCount) {
       LOCKSMITH_POISON(block, BlockBytes(*header) - sizeof(BlockHeader));  // use after free
-      SizeClass& sc = classes_[ThisThreadShard()][header->kind];
+      SizeClass& sc = classes_[header->shard][header->kind];
       std::lock_guard lock(sc.mu);
       header->next_free = sc.free_list;
       sc.free_list = header;
@@ -129,7 +133,8 @@ class SecureArena {
   }
 
   BlockHeader* FromClass(std::uint32_t c) {
-    SizeClass& sc = classes_[ThisThreadShard()][c];
+    const auto shard = static_cast<std::uint32_t>(ThisThreadShard());
+    SizeClass& sc = classes_[shard][c];
     const std::size_t block_bytes = kSmallestClass << c;
     std::lock_guard lock(sc.mu);
     BlockHeader* header = sc.free_list;
@@ -142,6 +147,7 @@ class SecureArena {
       if (chunk == nullptr) {
         return nullptr;
       }
+      chunks_mapped_.fetch_add(1, std::memory_order_relaxed);
       // The rest of the old chunk (less than one block) is abandoned.
       sc.next_unused = chunk;
       sc.chunk_end = chunk + kChunkBytes;
@@ -149,6 +155,7 @@ class SecureArena {
     header = reinterpret_cast<BlockHeader*>(sc.next_unused);
     sc.next_unused += block_bytes;
     header->kind = c;
+    header->shard = shard;
     return header;
   }
 
@@ -163,7 +170,12 @@ class SecureArena {
     return header;
   }
 
+ public:
+  std::size_t ChunksMapped() const { return chunks_mapped_.load(std::memory_order_relaxed); }
+
+ private:
   std::array<std::array<SizeClass, kClassCount>, kShardCount> classes_;
+  std::atomic<std::size_t> chunks_mapped_{0};
 };
 
 // Never destroyed: SecretValues in other static objects may be freed during exit.
@@ -181,5 +193,7 @@ void SecureFree(void* block, std::size_t used) noexcept {
     Arena().Free(block, used);
   }
 }
+
+std::size_t SecureChunksMappedForTest() { return Arena().ChunksMapped(); }
 
 }  // namespace locksmith::internal

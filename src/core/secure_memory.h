@@ -19,4 +19,7 @@ void* SecureAllocate(std::size_t size);
 // must come from SecureAllocate; null is ignored.
 void SecureFree(void* block, std::size_t used) noexcept;
 
+// How many size-class chunks the arena has mapped so far (each kChunkBytes; never unmapped).
+std::size_t SecureChunksMappedForTest();
+
 }  // namespace locksmith::internal

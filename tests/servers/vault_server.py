@@ -34,6 +34,7 @@ Test controls (no token needed, never under /v1):
   POST /_test/fault {"mode": "none|sealed|429|500|502|412|slow|drop|malformed|echo|deep|huge|
                               answer",
                      "count": N (optional: fault only the next N requests), "path": "prefix",
+                     "rate": R (optional: fault a share R of the matching requests, 0..1),
                      "method": "GET" (optional: only requests with this method)}
        (a "slow" request hangs until the fault is cleared or "delay" seconds pass; "echo" answers
        "status" (400) with errors quoting the request's body raw, JSON-encoded and base64, and its
@@ -56,6 +57,7 @@ import base64
 import datetime
 import json
 import os
+import random
 import re
 import secrets
 import socket
@@ -220,6 +222,7 @@ class State:
         self.stats = {"requests": 0, "logins": 0, "renewals": 0, "lookups": 0, "connections": 0,
                       "failed_logins": 0, "data_reads": 0, "metadata_reads": 0}
         self.fault = {"mode": "none"}
+        self.fault_random = random.Random(1)  # "rate" faults: the same requests fail every run
         self.fault_release = threading.Event()
         self.standby = {}  # see Handler.apply_standby
         self.max_lease_ttl = DEFAULT_MAX_LEASE_TTL
@@ -453,6 +456,8 @@ class Handler(BaseHTTPRequestHandler):
                 return False
             if fault.get("method") not in (None, method):
                 return False
+            if "rate" in fault and state.fault_random.random() >= float(fault["rate"]):
+                return False  # this request passes: the fault hits a "rate" share (0..1) of them
             if "count" in fault:
                 state.fault["count"] -= 1
                 if state.fault["count"] <= 0:
@@ -565,7 +570,7 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_test/fault" and method == "POST":
                 mode = body.get("mode", "none")
                 state.fault = {"mode": mode}
-                for key in ("count", "path", "delay", "method", "status", "body"):
+                for key in ("count", "path", "delay", "method", "status", "body", "rate"):
                     if key in body:
                         state.fault[key] = body[key]
                 if mode == "none":
