@@ -103,9 +103,16 @@ std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_vi
   if (!date.ok() || *hour > 23 || *minute > 59 || *second > 60) {
     return std::nullopt;
   }
-  const auto utc =
-      sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second) + fraction - offset;
-  return time_point_cast<system_clock::duration>(utc);
+  const sys_seconds whole =
+      sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second) - offset;
+  // system_clock counts nanoseconds in 64 bits, the years 1677 to 2262: a valid RFC 3339 date
+  // outside them (year 9999) is refused, not overflowed.
+  constexpr seconds kLimit = duration_cast<seconds>(system_clock::duration::max()) - seconds(1);
+  if (whole.time_since_epoch() > kLimit || whole.time_since_epoch() < -kLimit) {
+    return std::nullopt;
+  }
+  return time_point_cast<system_clock::duration>(whole) +
+         duration_cast<system_clock::duration>(fraction);
 }
 
 std::string FormatRfc3339Utc(std::chrono::system_clock::time_point time) {

@@ -13,7 +13,8 @@ namespace locksmith::internal {
 // An RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS, an optional fraction of one or more digits (kept to
 // the clock's precision, digits past nanoseconds ignored), then "Z" or an offset +hh:mm / -hh:mm.
 // "T" and "Z" may be lower case. nullopt for anything else: missing zone, wrong widths, an
-// impossible date or time, trailing text.
+// impossible date or time, trailing text, or a date the clock cannot hold (before 1677 or after
+// 2262: system_clock counts nanoseconds in 64 bits).
 std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view text);
 
 // "2026-01-01T00:00:00Z": UTC, whole seconds.

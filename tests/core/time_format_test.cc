@@ -69,5 +69,26 @@ TEST(ParseRfc3339Test, MalformedInputIsRejected) {
   }
 }
 
+// Found by fuzz/vault_response (a KV metadata created_time in year 4052): a valid RFC 3339 date
+// past the nanosecond clock's range overflowed the conversion (undefined behaviour) instead of
+// being refused.
+TEST(ParseRfc3339Test, RefusesDatesTheClockCannotHold) {
+  for (const char* text : {
+           "4052-01-01T00:00:00Z",
+           "9999-12-31T23:59:59.999999999Z",
+           "2262-04-12T00:00:00Z",
+           "0001-01-01T00:00:00Z",
+           "1677-09-21T00:00:00Z",
+       }) {
+    EXPECT_FALSE(ParseRfc3339(text).has_value()) << text;
+  }
+  // The edges inside the range still parse, with their fraction.
+  auto late = ParseRfc3339("2262-04-10T23:59:59.5Z");
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(late->time_since_epoch()).count(),
+            9'223'286'399'500);
+  EXPECT_TRUE(ParseRfc3339("1677-09-22T00:00:00Z").has_value());
+}
+
 }  // namespace
 }  // namespace locksmith::internal

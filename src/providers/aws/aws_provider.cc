@@ -31,6 +31,15 @@ std::chrono::system_clock::time_point EpochSeconds(const json& value) {
     return {};
   }
   double seconds = value.get<double>();
+  // A date the clock cannot hold (past 2262 in nanoseconds) is treated as no date, like a
+  // non-number, rather than overflowing the conversion.
+  constexpr double kLimit = static_cast<double>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::duration::max())
+          .count() -
+      1);
+  if (!std::isfinite(seconds) || seconds > kLimit || seconds < -kLimit) {
+    return {};
+  }
   return std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
           std::chrono::duration<double>(seconds)));

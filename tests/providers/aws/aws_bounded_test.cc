@@ -43,6 +43,21 @@ EnvLookup BoundedTestEnv(std::map<std::string, std::string> vars) {
   };
 }
 
+// Answers every request with one fixed 200 body (no server needed for a malformed field).
+class CannedAnswerHttpClient : public internal::HttpClient {
+ public:
+  explicit CannedAnswerHttpClient(std::string body) : body_(std::move(body)) {}
+  Result<internal::HttpResponse> Send(const internal::HttpRequest&) override {
+    internal::HttpResponse response;
+    response.status = 200;
+    response.body = body_;
+    return response;
+  }
+
+ private:
+  std::string body_;
+};
+
 class AwsBoundedTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -119,6 +134,28 @@ TEST_F(AwsBoundedTest, CredentialEndpointsOverTheirCapAreRefused) {
   server_.Control("POST", "/_test/imds", {{"huge", 0}});
   EXPECT_THAT(container->Fetch(), IsOk());
   EXPECT_THAT(imds->Fetch(), IsOk());
+}
+
+// Found by fuzz/aws_response: a CreatedDate past what the nanosecond clock holds (year 2518)
+// overflowed the double-to-integer conversion (undefined behaviour). It now reads as no date.
+TEST(AwsHostileDatesTest, CreatedDatePastTheClocksRangeIsNoDate) {
+  locksmith::testing::FakeClock clock;
+  locksmith::testing::FakeRandom random;
+  AwsOptions options;
+  options.region = "eu-west-1";
+  options.endpoint_url = "http://127.0.0.1:9";
+  auto provider = internal::AwsProviderImpl::Create(
+      std::move(options),
+      std::make_unique<CannedAnswerHttpClient>(
+          R"({"ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:k-AbCdEf", "Name": "k",)"
+          R"( "VersionId": "v1", "VersionStages": ["AWSCURRENT"], "SecretString": "value",)"
+          R"( "CreatedDate": 17296000000.123})"),
+      nullptr, std::make_unique<FixedTestCredentials>(), clock, random);
+  ASSERT_THAT(provider, IsOk());
+  auto read = (*provider)->Get("k", VersionSelector::Current());
+  ASSERT_THAT(read, IsOk());
+  EXPECT_TRUE(read->value.Equals("value"));
+  EXPECT_EQ(read->version.created, std::chrono::system_clock::time_point{});
 }
 
 }  // namespace
