@@ -3,7 +3,8 @@
 the first 16 hex digits of its SHA-1. Tokens and ciphertexts are made here with the fuzzers' fixed
 keys (an independent implementation: Python's hmac and the cryptography package's AES-GCM), so a
 seed that verifies or decrypts in the fuzzer also shows the two implementations agree.
-Run from the repository root: /usr/bin/python3 fuzz/make_local_seeds.py"""
+Run from the repository root: /usr/bin/python3 fuzz/make_local_seeds.py (needs Debian
+python3-cryptography; not run by the tests, which replay the committed seeds)."""
 import base64
 import hashlib
 import hmac
