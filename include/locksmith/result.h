@@ -2,6 +2,7 @@
 // Error messages never contain secret values; code that builds them must not either.
 #pragma once
 
+#include <chrono>
 #include <concepts>
 #include <optional>
 #include <string>
@@ -36,6 +37,9 @@ bool IsRetryable(ErrorCode code);
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  // How long the back end asked us to wait before trying again (HTTP Retry-After on a 429 or a
+  // 503), when it said; the runtime's retries wait at least this long (docs/runtime.md).
+  std::optional<std::chrono::milliseconds> retry_after = std::nullopt;
 
   // "NOT_FOUND: secret 'x' not found"
   std::string ToString() const;

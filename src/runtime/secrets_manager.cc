@@ -405,7 +405,16 @@ auto SecretsManagerImpl::CallGuarded(std::string_view operation, Call call, bool
   for (int attempt = 1;
        attempt < options_.retry.max_attempts && !result.ok() && should_retry(result.error());
        ++attempt) {
-    clock_.SleepFor(BackoffDelay(options_.retry, attempt, random_));
+    auto delay = BackoffDelay(options_.retry, attempt, random_);
+    if (const auto& asked = result.error().retry_after) {
+      // The back end said when to come back: never sooner. Later than we would ever wait
+      // (retry.max_delay) and the caller gets the throttling error now instead.
+      if (*asked > options_.retry.max_delay) {
+        break;
+      }
+      delay = std::max(delay, *asked);
+    }
+    clock_.SleepFor(delay);
     result = CallTimed(operation, call);
   }
   if (!result.ok() && IsRetryable(result.error().code)) {

@@ -36,6 +36,28 @@ std::optional<std::string_view> HttpResponse::Header(std::string_view name) cons
   return std::string_view(it->second);
 }
 
+std::optional<std::chrono::milliseconds> HttpResponse::RetryAfter() const {
+  constexpr std::chrono::seconds kMaxRetryAfter = std::chrono::hours(24);
+  auto value = Header("Retry-After");
+  if (!value) {
+    return std::nullopt;
+  }
+  std::string_view text = *value;
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) {
+    return std::nullopt;
+  }
+  text = text.substr(first, text.find_last_not_of(" \t") - first + 1);
+  std::chrono::seconds delay{0};
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    delay = std::min(delay * 10 + std::chrono::seconds(c - '0'), kMaxRetryAfter);
+  }
+  return delay;
+}
+
 Result<UrlParts> ParseUrlParts(std::string_view url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos || scheme_end == 0) {

@@ -65,6 +65,9 @@ struct HttpResponse {
 
   // The first value of header `name` (any case), or nullopt.
   std::optional<std::string_view> Header(std::string_view name) const;
+  // The Retry-After header in its delta-seconds form ("120"), capped at a day; nullopt when
+  // absent or not a plain number (the HTTP-date form is not read: no back end here sends it).
+  std::optional<std::chrono::milliseconds> RetryAfter() const;
 };
 
 // Thread-safe: Send may be called from any number of threads at once. Any HTTP status is a

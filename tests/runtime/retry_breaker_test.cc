@@ -67,6 +67,38 @@ TEST_F(ManagerTest, NonRetryableErrorsAreNotRetried) {
   EXPECT_EQ(manager_->Status().breaker, BreakerState::kClosed);  // not back-end failures
 }
 
+// Found by the fault matrix: a 429's Retry-After was ignored (the retry came after the backoff's
+// 50 ms). The back end's wait is a floor on the delay; one longer than retry.max_delay ends the
+// retries at once with the throttling error.
+TEST_F(ManagerTest, RetryAfterIsAFloorOnTheBackoff) {
+  random_.SetUniformFraction(0.5);
+  Make();
+  auto throttled = [](std::chrono::milliseconds after) {
+    return [after](std::string_view, const VersionSelector&) -> Result<Secret> {
+      Error error = MakeError(ErrorCode::kThrottled, "slow down");
+      error.retry_after = after;
+      return error;
+    };
+  };
+  EXPECT_CALL(*provider_, Get(_, _))
+      .WillOnce(throttled(2s))
+      .WillOnce(throttled(10ms))  // shorter than the backoff's 100 ms: the backoff wins
+      .WillOnce(ReturnSecret("v", "v1"));
+  ASSERT_THAT(manager_->Get("k"), IsOk());
+  EXPECT_THAT(clock_.Sleeps(), ElementsAre(Nanos(2s), Nanos(100ms)));
+}
+
+TEST_F(ManagerTest, RetryAfterLongerThanMaxDelayStopsRetrying) {
+  Make();
+  EXPECT_CALL(*provider_, Get(_, _)).WillOnce([](std::string_view, const VersionSelector&) {
+    Error error = MakeError(ErrorCode::kThrottled, "slow down");
+    error.retry_after = 6s;  // retry.max_delay is 5 s
+    return Result<Secret>(std::move(error));
+  });
+  EXPECT_THAT(manager_->Get("k"), HasError(ErrorCode::kThrottled));
+  EXPECT_TRUE(clock_.Sleeps().empty());
+}
+
 class BreakerTest : public ManagerTest {
  protected:
   void SetUp() override {

@@ -17,10 +17,15 @@ Test controls (no signature needed), all JSON:
                            {"action": "Op" | "*", "resource": IAM pattern(s) on the secret ARN}
                            (Handler.allowed); null: everything
   POST /_test/clock        {"set": epoch} | {"advance": seconds} | {"real": true}
-  POST /_test/fault        {"kind": throttle|500|slow|drop|malformed|internal|echo|deep|huge,
+  POST /_test/fault        {"kind": throttle|500|unavailable|slow|drop|reset|malformed|internal|
+                                    echo|deep|huge,
                             "count": n, "op"?: "GetSecretValue", "seconds"?: for slow,
+                            "status"?: for throttle (400, as AWS; 429 as a proxy would),
+                            "retry_after"?: for throttle, a Retry-After header,
                             "depth"?: for deep (1,000,000 nested arrays in a valid answer),
                             "bytes"?: for huge (64 MiB streamed without Content-Length)}
+                           unavailable: 503 ServiceUnavailable; drop: headers announcing more body
+                           than is sent, then a close; reset: a TCP RST before any answer
                            ("kind": "clear")
                            echo: an error of "type" (ValidationException) and "status" (400)
                            whose message quotes what the request carried (SecretString raw,
@@ -57,6 +62,7 @@ import hmac
 import json
 import re
 import socket
+import struct
 import sys
 import threading
 import time
@@ -922,7 +928,24 @@ class Handler(BaseHTTPRequestHandler):
             if fault is not None:
                 kind = fault["kind"]
                 if kind == "throttle":
-                    raise ApiError("ThrottlingException", "Rate exceeded", coral=True)
+                    error = ApiError("ThrottlingException", "Rate exceeded",
+                                     status=int(fault.get("status", 400)), coral=True)
+                    if "retry_after" not in fault:
+                        raise error
+                    self.send_json(error.status, {"__type": CORAL + error.type,
+                                                  "message": error.message},
+                                   {"X-Amzn-Errortype": error.type + CORAL_SUFFIX,
+                                    "Retry-After": str(fault["retry_after"])})
+                    return None
+                if kind == "unavailable":
+                    raise ApiError("ServiceUnavailable", "Service Unavailable", status=503)
+                if kind == "reset":
+                    # SO_LINGER 0: close() sends RST instead of FIN.
+                    self.close_connection = True
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                               struct.pack("ii", 1, 0))
+                    self.connection.close()
+                    return None
                 if kind == "500":
                     return self.send(500, "<html>Internal Server Error</html>", "text/html")
                 if kind == "internal":

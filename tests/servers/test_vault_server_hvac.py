@@ -4,6 +4,7 @@ the whole flow locksmith relies on (policy, AppRole, KV v2 write/read/versions/m
 token renew-self / lookup-self with TTL and max TTL, permission denied, namespaces; a standby's
 307 to the active node, a token without the default policy, the system max TTL)."""
 
+import http.client
 import json
 import os
 import sys
@@ -14,6 +15,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import hvac  # noqa: E402  (Debian python3-hvac)
+import requests  # noqa: E402  (hvac's HTTP client)
 from vault_test_server import VaultTestServer  # noqa: E402
 
 READER_POLICY = """
@@ -264,6 +266,25 @@ class HvacAgainstTestServer(unittest.TestCase):
         with self.assertRaises(hvac.exceptions.RateLimitExceeded):
             client.secrets.kv.v2.read_secret_version(path="f")
         # count ran out: healthy again.
+        self.assertEqual(client.secrets.kv.v2.read_secret_version(path="f")["data"]["data"],
+                         {"value": "x"})
+        # A rate limit quota's 429 says when to come back (Retry-After, in seconds).
+        self.control("/_test/fault", {"mode": "429", "count": 1, "retry_after": 2})
+        request = urllib.request.Request(self.server.url + "/v1/secret/data/f",
+                                         headers={"X-Vault-Token": "root"})
+        with self.assertRaises(urllib.error.HTTPError) as limited:
+            urllib.request.urlopen(request)
+        self.assertEqual(limited.exception.code, 429)
+        self.assertEqual(limited.exception.headers["Retry-After"], "2")
+        # A reset connection reaches hvac as a failure (twice: a client may re-send once when a
+        # kept-alive connection dies before answering); a truncated body is short of its
+        # Content-Length (hvac's urllib3 does not check that; http.client does).
+        self.control("/_test/fault", {"mode": "reset", "count": 2})
+        with self.assertRaises(requests.exceptions.ConnectionError):
+            client.secrets.kv.v2.read_secret_version(path="f")
+        self.control("/_test/fault", {"mode": "truncated", "count": 1})
+        with self.assertRaises(http.client.IncompleteRead):
+            urllib.request.urlopen(request).read()
         self.assertEqual(client.secrets.kv.v2.read_secret_version(path="f")["data"]["data"],
                          {"value": "x"})
 

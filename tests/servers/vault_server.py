@@ -31,8 +31,8 @@ clock (plus what was advanced) for long runs against a live service.
 
 Test controls (no token needed, never under /v1):
   POST /_test/clock/advance {"seconds": N}
-  POST /_test/fault {"mode": "none|sealed|429|500|502|412|slow|drop|malformed|echo|deep|huge|
-                              answer",
+  POST /_test/fault {"mode": "none|sealed|429|500|502|412|slow|drop|reset|truncated|malformed|
+                              echo|deep|huge|answer",
                      "count": N (optional: fault only the next N requests), "path": "prefix",
                      "rate": R (optional: fault a share R of the matching requests, 0..1),
                      "method": "GET" (optional: only requests with this method)}
@@ -41,11 +41,15 @@ Test controls (no token needed, never under /v1):
        X-Vault-Token: a careless proxy or mock; "deep" answers a valid KV read whose data nests
        "depth" (1,000,000) arrays; "huge" streams a valid KV read of "bytes" (64 MiB) without
        Content-Length until the client hangs up; "answer" sends "body" (JSON) with "status" (200):
-       a proxy or a server that answers something else)
+       a proxy or a server that answers something else; "retry_after": N adds Retry-After: N to a
+       429, as a rate limit quota does; "drop" closes the connection before answering, "reset"
+       aborts it with a TCP RST, "truncated" sends headers announcing more body than it sends,
+       then closes)
   POST /_test/standby {"redirect_to": URL, "count": N, "omit_location": bool}: answer 307 to
                       the active node at URL (Handler.apply_standby); {} ends it
   POST /_test/config {"max_lease_ttl": "768h"}: the system max TTL (also --max-lease-ttl)
-  GET  /_test/stats   counters: requests, logins, renewals, lookups, connections, data_reads
+  GET  /_test/stats   counters: requests (and by_area: per "secret/data", "auth/approle", ...),
+                      logins, renewals, lookups, connections, data_reads
                       (KV v2 data GETs), metadata_reads, redirects
   POST /_test/revoke {"token": "..."}  revokes a token (as an operator would)
 
@@ -62,6 +66,7 @@ import re
 import secrets
 import socket
 import socketserver
+import struct
 import sys
 import threading
 import time
@@ -404,10 +409,12 @@ class Handler(BaseHTTPRequestHandler):
             raise VaultError(400, ["failed to parse JSON input"])
         return body
 
-    def send_json(self, status, payload):
+    def send_json(self, status, payload, headers=None):
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Cache-Control", "no-store")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         if payload is not None:
             self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -432,6 +439,10 @@ class Handler(BaseHTTPRequestHandler):
                 return
             with LOCK:
                 state.stats["requests"] += 1
+                # Per the path's first two segments ("secret/data", "auth/approle"), faults included.
+                area = "/".join(path[len("/v1/"):].split("/")[:2])
+                by_area = state.stats.setdefault("by_area", {})
+                by_area[area] = by_area.get(area, 0) + 1
             if self.apply_standby(path):
                 return
             if self.apply_fault(method, path, body):
@@ -465,7 +476,10 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "sealed":
             self.send_json(503, {"errors": ["Vault is sealed"]})
         elif mode == "429":
-            self.send_json(429, {"errors": ["request rate limit exceeded"]})
+            headers = {}
+            if "retry_after" in fault:
+                headers["Retry-After"] = str(fault["retry_after"])
+            self.send_json(429, {"errors": ["request rate limit exceeded"]}, headers)
         elif mode == "500":
             self.send_json(500, {"errors": ["internal error"]})
         elif mode == "502":
@@ -505,6 +519,22 @@ class Handler(BaseHTTPRequestHandler):
                                b'"created_time": "2024-01-01T00:00:00Z"}}}')
         elif mode == "drop":
             self.close_connection = True
+            self.connection.shutdown(2)
+        elif mode == "reset":
+            # SO_LINGER 0: close() sends RST instead of FIN (a crashed proxy, a dropped NAT entry).
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+        elif mode == "truncated":
+            data = b'{"request_id": "x", "data": {"data": {"value": "'
+            self.close_connection = True
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "4096")
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
             self.connection.shutdown(2)
         elif mode == "slow":
             state.fault_release.wait(float(fault.get("delay", 30)))
@@ -570,7 +600,8 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_test/fault" and method == "POST":
                 mode = body.get("mode", "none")
                 state.fault = {"mode": mode}
-                for key in ("count", "path", "delay", "method", "status", "body", "rate"):
+                for key in ("count", "path", "delay", "method", "status", "body", "retry_after",
+                            "rate"):
                     if key in body:
                         state.fault[key] = body[key]
                 if mode == "none":

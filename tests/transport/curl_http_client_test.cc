@@ -280,5 +280,22 @@ TEST(HttpClientHelpersTest, UrlEncodeAndWipe) {
   EXPECT_EQ(target.body, "short");
 }
 
+// Found by the fault matrix: a 429's Retry-After was never read. Delta-seconds only, capped.
+TEST(HttpClientHelpersTest, RetryAfterReadsDeltaSeconds) {
+  auto with = [](std::string value) {
+    HttpResponse response;
+    response.headers.emplace("retry-after", std::move(value));
+    return response.RetryAfter();
+  };
+  EXPECT_EQ(HttpResponse().RetryAfter(), std::nullopt);
+  EXPECT_EQ(with("2"), std::chrono::milliseconds(2000));
+  EXPECT_EQ(with(" 0 "), std::chrono::milliseconds(0));
+  EXPECT_EQ(with("99999999999999999999"), std::chrono::hours(24));  // capped, no overflow
+  EXPECT_EQ(with("Wed, 21 Oct 2015 07:28:00 GMT"), std::nullopt);   // HTTP-date: not read
+  EXPECT_EQ(with("-1"), std::nullopt);
+  EXPECT_EQ(with("1.5"), std::nullopt);
+  EXPECT_EQ(with(""), std::nullopt);
+}
+
 }  // namespace
 }  // namespace locksmith::internal

@@ -258,6 +258,9 @@ Result<AwsReply> SecretsManagerClient::Call(std::string_view op, std::string bod
     std::vector<std::string_view> secrets = CredentialSecrets(credentials);
     secrets.insert(secrets.end(), values.begin(), values.end());
     Error error = AwsError(*response, what, text, secrets);
+    if (IsRetryable(error.code)) {
+      error.retry_after = response->RetryAfter();
+    }
     if (const std::string type = AwsErrorType(*response);
         type == "InvalidSignatureException" || type == "SignatureDoesNotMatch") {
       // The signature covers the region too: a regional endpoint refuses a scope for another one

@@ -56,6 +56,7 @@ Result<VaultReply> VaultApi::Call(std::string_view method, std::string_view path
   }
   VaultReply reply;
   reply.status = response.status;
+  reply.retry_after = response.RetryAfter();
   if (response.body.empty()) {
     return reply;
   }
@@ -166,7 +167,11 @@ Error VaultError(const VaultReply& reply, std::string_view what, BackendText tex
     message += ": " + detail;
   }
   message += ")";
-  return MakeError(code, std::move(message));
+  Error error = MakeError(code, std::move(message));
+  if (IsRetryable(code)) {
+    error.retry_after = reply.retry_after;
+  }
+  return error;
 }
 
 }  // namespace locksmith::internal

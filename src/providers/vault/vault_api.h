@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,6 +27,7 @@ struct VaultReply {
 
   int status = 0;
   nlohmann::json json;
+  std::optional<std::chrono::milliseconds> retry_after;  // its Retry-After header (a 429's)
 };
 
 // Thread-safe (as the HttpClient it wraps). Follows up to kMaxVaultRedirects redirects (a
