@@ -4,9 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <system_error>
 
 namespace locksmith {
 namespace {
@@ -20,6 +23,11 @@ Error ReplaceError(int error_number, const std::filesystem::path& path, std::str
   }
   return MakeError(code, "cannot " + std::string(doing) + " for '" + path.string() +
                              "': " + std::strerror(error_number));
+}
+
+// mkostemp's pattern without its six X: ".NAME.locksmith-".
+std::string TemporaryPrefix(const std::filesystem::path& path) {
+  return "." + path.filename().string() + ".locksmith-";
 }
 
 // Closes the descriptor and removes the temporary file unless Commit() was called.
@@ -60,7 +68,7 @@ Result<void> ReplaceFileAtomically(const std::filesystem::path& path, std::strin
   if (dir.empty()) {
     dir = ".";
   }
-  std::string pattern = (dir / ("." + path.filename().string() + ".locksmith-XXXXXX")).string();
+  std::string pattern = (dir / (TemporaryPrefix(path) + "XXXXXX")).string();
   int fd = ::mkostemp(pattern.data(), O_CLOEXEC);  // mode 0600, O_EXCL
   if (fd < 0) {
     return ReplaceError(errno, path, "create a temporary file in '" + dir.string() + "'");
@@ -102,6 +110,44 @@ Result<void> ReplaceFileAtomically(const std::filesystem::path& path, std::strin
     return ReplaceError(sync_errno, path, "fsync the directory");
   }
   return OkResult();
+}
+
+Result<std::size_t> RemoveStaleTemporaryFiles(const std::filesystem::path& path) {
+  std::filesystem::path dir = path.parent_path();
+  if (dir.empty()) {
+    dir = ".";
+  }
+  const std::string prefix = TemporaryPrefix(path);
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec);
+  if (ec) {
+    if (ec == std::errc::no_such_file_or_directory) {
+      return std::size_t{0};
+    }
+    return ReplaceError(ec.value(), path, "list the directory '" + dir.string() + "'");
+  }
+  std::size_t removed = 0;
+  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    // mkostemp replaces the X's with six characters from [A-Za-z0-9].
+    if (name.size() != prefix.size() + 6 || name.compare(0, prefix.size(), prefix) != 0 ||
+        !std::all_of(name.begin() + static_cast<std::ptrdiff_t>(prefix.size()), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; })) {
+      continue;
+    }
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) {
+      continue;
+    }
+    if (::unlink(it->path().c_str()) != 0 && errno != ENOENT) {
+      return ReplaceError(errno, path, "remove the stale temporary file '" + name + "'");
+    }
+    ++removed;
+  }
+  if (ec) {
+    return ReplaceError(ec.value(), path, "list the directory '" + dir.string() + "'");
+  }
+  return removed;
 }
 
 }  // namespace locksmith

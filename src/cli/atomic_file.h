@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <filesystem>
 #include <string_view>
 
@@ -19,5 +20,13 @@ namespace locksmith {
 // not writable), kUnavailable (other I/O errors).
 Result<void> ReplaceFileAtomically(const std::filesystem::path& path, std::string_view content,
                                    mode_t mode);
+
+// Removes the temporary files a ReplaceFileAtomically of `path` leaves behind when its process is
+// killed between creating and renaming one (`.NAME.locksmith-XXXXXX` in `path`'s directory; only
+// regular files owned by this user): without this they would pile up, one per kill, each holding
+// a rendered secret. Call it before the first write, when no other process is writing `path`.
+// Returns how many were removed; a missing directory removes none. Errors (the directory cannot
+// be listed, a file cannot be removed) name the path: kPermissionDenied, kUnavailable.
+Result<std::size_t> RemoveStaleTemporaryFiles(const std::filesystem::path& path);
 
 }  // namespace locksmith

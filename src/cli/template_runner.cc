@@ -71,6 +71,17 @@ Result<void> TemplateRunner::Start() {
     subscriptions_.push_back(
         manager_.Subscribe(ref, [this, ref](const SecretUpdate&) { MarkDirty(ref); }));
   }
+  // A render killed mid-write (SIGKILL, a crash, a power cut) leaves its temporary file behind.
+  for (const Entry& entry : entries_) {
+    auto removed = RemoveStaleTemporaryFiles(entry.spec.destination);
+    if (!removed.ok()) {
+      Logger()->warn("template {}: {}", entry.spec.source.string(), removed.error().ToString());
+    } else if (*removed > 0) {
+      Logger()->info(
+          "template {}: removed {} temporary file(s) left by an interrupted render of {}",
+          entry.spec.source.string(), *removed, entry.spec.destination.string());
+    }
+  }
   std::vector<SecretValue> rendered;
   for (const Entry& entry : entries_) {
     LOCKSMITH_ASSIGN_OR_RETURN(SecretValue text, RenderEntry(entry));

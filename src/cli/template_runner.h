@@ -48,9 +48,11 @@ class TemplateRunner {
   TemplateRunner(const TemplateRunner&) = delete;
   TemplateRunner& operator=(const TemplateRunner&) = delete;
 
-  // Subscribes, renders every template in memory (any error: nothing is written and it is
-  // returned, naming the template and the reference), writes every file, runs the command of each
-  // file whose content differs from what it held, then starts the worker.
+  // Removes the temporary files a killed render left next to each destination
+  // (RemoveStaleTemporaryFiles; a failure there is logged, not fatal), subscribes, renders every
+  // template in memory (any error: nothing is written and it is returned, naming the template
+  // and the reference), writes every file, runs the command of each file whose content differs
+  // from what it held, then starts the worker.
   Result<void> Start();
   // Stops the worker (waiting for a render or command under way); idempotent.
   void Stop();

@@ -108,5 +108,47 @@ TEST(AtomicFileTest, UnwritableDirectoryIsDeniedAndTheOldFileStays) {
   EXPECT_EQ(EntriesIn(locked), 1u);
 }
 
+TEST(AtomicFileTest, RemovesOnlyTheStaleTemporaryFilesOfItsOwnNaming) {
+  testing::TempDir dir;
+  const std::filesystem::path target = dir.path() / "app.conf";
+  ASSERT_THAT(ReplaceFileAtomically(target, "rendered", 0600), IsOk());
+  // What a render killed between mkostemp and rename leaves behind: two of them.
+  std::ofstream(dir.path() / ".app.conf.locksmith-AbC123") << "half a ren";
+  std::ofstream(dir.path() / ".app.conf.locksmith-xyz789") << "";
+  // Not ours: another destination's, a name of another shape, a directory, a symbolic link.
+  std::ofstream(dir.path() / ".other.conf.locksmith-AbC123") << "x";
+  std::ofstream(dir.path() / ".app.conf.locksmith-short") << "x";
+  std::ofstream(dir.path() / ".app.conf.locksmith-Ab_123") << "x";
+  std::filesystem::create_directory(dir.path() / ".app.conf.locksmith-Dir123");
+  std::filesystem::create_symlink(target, dir.path() / ".app.conf.locksmith-Lnk123");
+
+  auto removed = RemoveStaleTemporaryFiles(target);
+  ASSERT_THAT(removed, IsOk());
+  EXPECT_EQ(*removed, 2u);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / ".app.conf.locksmith-AbC123"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / ".app.conf.locksmith-xyz789"));
+  EXPECT_EQ(SlurpFile(target), "rendered");
+  EXPECT_EQ(EntriesIn(dir.path()), 6u);  // the target and the five that are not ours
+  auto again = RemoveStaleTemporaryFiles(target);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(*again, 0u);
+}
+
+TEST(AtomicFileTest, StaleTemporaryFilesOfAMissingDirectoryAreNone) {
+  testing::TempDir dir;
+  auto removed = RemoveStaleTemporaryFiles(dir.path() / "no-such-dir" / "app.conf");
+  ASSERT_THAT(removed, IsOk());
+  EXPECT_EQ(*removed, 0u);
+}
+
+TEST(AtomicFileTest, StaleTemporaryFilesUnderAFileAreNotFoundNamingThePath) {
+  testing::TempDir dir;
+  std::ofstream(dir.path() / "plain") << "x";
+  const std::filesystem::path target = dir.path() / "plain" / "app.conf";
+  auto removed = RemoveStaleTemporaryFiles(target);
+  ASSERT_THAT(removed, HasError(ErrorCode::kNotFound));
+  EXPECT_THAT(removed.error().message, HasSubstr(target.string()));
+}
+
 }  // namespace
 }  // namespace locksmith

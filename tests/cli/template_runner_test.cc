@@ -98,6 +98,18 @@ TEST_F(TemplateRunnerTest, StartRendersWithMode0600AndRunsTheCommand) {
   EXPECT_EQ(Runs(), 1u);
 }
 
+TEST_F(TemplateRunnerTest, StartRemovesTheTemporaryFileAKilledRenderLeft) {
+  // A render SIGKILLed between creating its temporary file and renaming it leaves this behind.
+  const std::filesystem::path stale = dir_.path() / ".app.conf.locksmith-K1lled";
+  std::ofstream(stale) << "password=" << kPlantedPassword;
+  auto source = WriteTemplate("app.tpl", "password={{DB_PASSWORD}}");
+  auto runner = MustCreate({Spec(source, "app.conf")}, NoWorker());
+  ASSERT_THAT(runner->Start(), IsOk());
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_THAT(logs_.Text(), HasSubstr("removed 1 temporary file(s) left by an interrupted render"));
+  EXPECT_EQ(ReadWhole(dir_.path() / "app.conf"), std::string("password=") + kPlantedPassword);
+}
+
 TEST_F(TemplateRunnerTest, TheRequestedModeIsApplied) {
   auto source = WriteTemplate("app.tpl", "{{JWT_SECRET}}");
   TemplateSpec spec = Spec(source, "app.conf");

@@ -41,10 +41,10 @@ using testing::PostgresCluster;
 
 // Sized for a 2-core machine under ASan at -O0 (see docs/reencryption.md for the measured run).
 constexpr long kCrashRows = 100000;
-constexpr int kCrashKills = 50;
+constexpr int kCrashKills = 100;
 constexpr char kCrashBatchSize[] = "1000";
 // Kill delays are uniform in [0, max]; the max starts here and halves whenever a runner finished
-// before its kill (a faster build, or little work left), so every build gets its 50 kills.
+// before its kill (a faster build, or little work left), so every build gets its 100 kills.
 constexpr int kCrashMaxDelayMs = 1000;
 constexpr int kCrashWritesPerRound = 40;
 constexpr std::uint64_t kCrashSeed = 20261102;
@@ -84,7 +84,7 @@ int WaitCrashRunner(pid_t pid) {
   return status;
 }
 
-TEST(ReencryptCrashLoopTest, FiftySigkillsThenARerunLoseNothingAndOverwriteNoApplicationWrite) {
+TEST(ReencryptCrashLoopTest, HundredSigkillsThenARerunLoseNothingAndOverwriteNoApplicationWrite) {
   auto cluster = PostgresCluster::Shared();
   ASSERT_THAT(cluster, IsOk());
   const std::string dsn = (*cluster)->Dsn();

@@ -2,12 +2,14 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <utility>
 
 namespace locksmith::internal {
 
-Error SqliteError(sqlite3* db, int rc, std::string_view what) {
+Error SqliteError(sqlite3* db, int rc, std::string_view what, int os_errno) {
   ErrorCode code = ErrorCode::kInternal;
   switch (rc & 0xff) {
     case SQLITE_BUSY:
@@ -42,6 +44,19 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
   const char* detail =
       db != nullptr && sqlite3_errcode(db) == rc ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   message += detail != nullptr ? detail : "unknown SQLite error";
+  // SQLite reports a write that hit a full disk or the file size limit (RLIMIT_FSIZE, a quota)
+  // as a plain "disk I/O error" (SQLITE_IOERR_WRITE; sqlite3_system_errno is often 0 by then):
+  // name the cause the operating system gave.
+  const int primary = rc & 0xff;
+  const int system_errno =
+      os_errno != 0 ? os_errno : (db != nullptr ? sqlite3_system_errno(db) : 0);
+  if ((primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN) &&
+      system_errno != 0) {
+    const bool full = system_errno == ENOSPC || system_errno == EFBIG || system_errno == EDQUOT;
+    message += full ? " (disk full: " : " (";
+    message += std::strerror(system_errno);
+    message += ")";
+  }
   return MakeError(code, std::move(message));
 }
 
@@ -88,14 +103,16 @@ Result<void> SqliteStatement::Bind(int index, std::span<const std::uint8_t> blob
 }
 
 Result<bool> SqliteStatement::Step() {
+  errno = 0;
   int rc = sqlite3_step(stmt_);
+  const int os_errno = errno;
   if (rc == SQLITE_ROW) {
     return true;
   }
   if (rc == SQLITE_DONE) {
     return false;
   }
-  return SqliteError(db_, rc, "running a statement");
+  return SqliteError(db_, rc, "running a statement", os_errno);
 }
 
 Result<void> SqliteStatement::Run() {
@@ -147,9 +164,11 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::filesyst
 SqliteDatabase::~SqliteDatabase() { sqlite3_close_v2(db_); }
 
 Result<void> SqliteDatabase::Exec(const char* sql) {
+  errno = 0;
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+  const int os_errno = errno;
   if (rc != SQLITE_OK) {
-    return SqliteError(db_, rc, "running a statement");
+    return SqliteError(db_, rc, "running a statement", os_errno);
   }
   return OkResult();
 }

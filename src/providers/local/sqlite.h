@@ -20,7 +20,9 @@ namespace locksmith::internal {
 
 // The Error for SQLite result code `rc` (extended codes accepted); `what` says what was being
 // done. `db` (may be null) adds SQLite's own message, which never contains bound values.
-Error SqliteError(sqlite3* db, int rc, std::string_view what);
+// `os_errno`, errno as the failed call returned, names the cause of an I/O error ("disk full:
+// File too large" where SQLite says only "disk I/O error").
+Error SqliteError(sqlite3* db, int rc, std::string_view what, int os_errno = 0);
 
 // A prepared statement. Move-only; not thread-safe (guard it with its connection's lock).
 class SqliteStatement {
