@@ -33,54 +33,56 @@ using locksmith::fuzz::CheckResult;
 constexpr char kAwsSecretKey[] = "wJalrXUtnFEMI/K7MDENG/FuzzPlantedKEY";
 constexpr char kAwsSessionToken[] = "IQoJb3JpZ2luFuzzPlantedSessionToken";
 constexpr char kAwsWrittenValue[] = "aws-written-value-FuzzPlanted-9e2d";
-const std::initializer_list<std::string_view> kAwsPlanted = {kAwsSecretKey, kAwsSessionToken,
-                                                             kAwsWrittenValue};
+// The credentials the client holds: with or without a session token (the options byte says). A
+// token the client does not hold is only a value the answer may quote.
+const std::initializer_list<std::string_view> kAwsKeyAndToken = {kAwsSecretKey, kAwsSessionToken};
+const std::initializer_list<std::string_view> kAwsKeyOnly = {kAwsSecretKey};
 
-void RunAwsOperation(locksmith::internal::AwsProviderImpl& provider, int op) {
+void RunAwsOperation(locksmith::internal::AwsProviderImpl& provider, int op,
+                     std::initializer_list<std::string_view> held) {
   const std::vector<std::string> names = {"jwt-secret", "database-password", "rpc/alchemy"};
   switch (op) {
     case 0:
-      CheckResult(provider.Get("jwt-secret", VersionSelector::Current()), kAwsPlanted);
+      CheckResult(provider.Get("jwt-secret", VersionSelector::Current()), held, {kAwsSessionToken});
       break;
     case 1:
-      CheckResult(provider.Get("jwt-secret", VersionSelector::ById("EXAMPLE1-90ab-cdef")),
-                  kAwsPlanted);
+      CheckResult(provider.Get("jwt-secret", VersionSelector::ById("EXAMPLE1-90ab-cdef")), held);
       break;
     case 2:
-      CheckResult(provider.Get("jwt-secret", VersionSelector::AtStage(Stage::kPrevious)),
-                  kAwsPlanted);
+      CheckResult(provider.Get("jwt-secret", VersionSelector::AtStage(Stage::kPrevious)), held);
       break;
     case 3:
-      CheckResult(provider.Get("jwt-secret", VersionSelector::AtStage(Stage::kPending)),
-                  kAwsPlanted);
+      CheckResult(provider.Get("jwt-secret", VersionSelector::AtStage(Stage::kPending)), held);
       break;
     case 4:
-      CheckResult(provider.Get("rpc/alchemy-api-key", VersionSelector::Current()), kAwsPlanted);
+      CheckResult(provider.Get("rpc/alchemy-api-key", VersionSelector::Current()), held,
+                  {kAwsSessionToken});
       break;
     case 5:
-      CheckResult(provider.Describe("jwt-secret"), kAwsPlanted);
+      CheckResult(provider.Describe("jwt-secret"), held, {kAwsSessionToken});
       break;
     case 6:
-      CheckResult(provider.List(""), kAwsPlanted);
+      CheckResult(provider.List(""), held, {kAwsSessionToken});
       break;
     case 7:
-      CheckResult(provider.Put("jwt-secret", SecretValue(kAwsWrittenValue), Stage::kCurrent),
-                  kAwsPlanted);
+      CheckResult(provider.Put("jwt-secret", SecretValue(kAwsWrittenValue), Stage::kCurrent), held,
+                  {kAwsWrittenValue, kAwsSessionToken});
       break;
     case 8:
-      CheckResult(provider.Put("jwt-secret", SecretValue(kAwsWrittenValue), Stage::kPending),
-                  kAwsPlanted);
+      CheckResult(provider.Put("jwt-secret", SecretValue(kAwsWrittenValue), Stage::kPending), held,
+                  {kAwsWrittenValue, kAwsSessionToken});
       break;
     case 9:
-      CheckResult(provider.PromoteToCurrent("jwt-secret", "EXAMPLE2-90ab-cdef"), kAwsPlanted);
+      CheckResult(provider.PromoteToCurrent("jwt-secret", "EXAMPLE2-90ab-cdef"), held,
+                  {kAwsSessionToken});
       break;
     case 10:
     case 11: {
       auto batch = op == 10 ? provider.GetBatch(names) : provider.GetCurrentBatch(names);
-      CheckResult(batch, kAwsPlanted);
+      CheckResult(batch, held, {kAwsSessionToken});
       if (batch.ok()) {
         for (const auto& [name, error] : batch->errors) {
-          CheckError(error, kAwsPlanted);
+          CheckError(error, held, {kAwsSessionToken});
         }
         FUZZ_CHECK(batch->secrets.size() + batch->errors.size() <= names.size(),
                    "a batch answers at most once per name asked");
@@ -88,10 +90,10 @@ void RunAwsOperation(locksmith::internal::AwsProviderImpl& provider, int op) {
       break;
     }
     case 12:
-      CheckResult(provider.StatusDetails(), kAwsPlanted);
+      CheckResult(provider.StatusDetails(), held, {kAwsSessionToken});
       break;
     default:
-      CheckResult(provider.ProbeLeastPrivilege(), kAwsPlanted);
+      CheckResult(provider.ProbeLeastPrivilege(), held, {kAwsSessionToken});
       break;
   }
 }
@@ -106,6 +108,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  locksmith::fuzz::CurrentInput() = {reinterpret_cast<const char*>(data), size};
   locksmith::fuzz::FuzzInput input(data, size);
   const std::uint8_t ops = input.TakeByte();
   const std::uint8_t mode = input.TakeByte();
@@ -133,13 +136,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto provider = locksmith::internal::AwsProviderImpl::Create(
       std::move(options), std::move(http), nullptr,
       locksmith::internal::MakeEnvCredentialSource(env), clock, random);
-  CheckResult(provider, kAwsPlanted);
+  const auto credentials = (mode & 2) != 0 ? kAwsKeyAndToken : kAwsKeyOnly;
+  CheckResult(provider, credentials, {kAwsSessionToken});
   if (!provider.ok()) {
     return 0;
   }
-  RunAwsOperation(**provider, ops % kAwsOperations);
+  RunAwsOperation(**provider, ops % kAwsOperations, credentials);
   if ((mode & 4) != 0) {  // a second operation: the version cache and remembered denials in play
-    RunAwsOperation(**provider, (ops / kAwsOperations) % kAwsOperations);
+    RunAwsOperation(**provider, (ops / kAwsOperations) % kAwsOperations, credentials);
   }
   return 0;
 }

@@ -31,8 +31,7 @@ constexpr char kWrittenValue[] = "written-value-FuzzPlanted-1c7b";
 
 void RunOperation(locksmith::internal::VaultProvider& provider, locksmith::fuzz::FixedClock& clock,
                   int op) {
-  const std::initializer_list<std::string_view> planted = {kVaultToken, kVaultSecretId,
-                                                           kWrittenValue};
+  const std::initializer_list<std::string_view> planted = {kVaultToken, kVaultSecretId};
   switch (op) {
     case 0:
       CheckResult(provider.Get("jwt-secret", VersionSelector::Current()), planted);
@@ -56,11 +55,12 @@ void RunOperation(locksmith::internal::VaultProvider& provider, locksmith::fuzz:
       CheckResult(provider.List(""), planted);
       break;
     case 7:
-      CheckResult(provider.Put("jwt-secret", SecretValue(kWrittenValue), Stage::kCurrent), planted);
+      CheckResult(provider.Put("jwt-secret", SecretValue(kWrittenValue), Stage::kCurrent), planted,
+                  {kWrittenValue});
       break;
     case 8:
       CheckResult(provider.Put("rpc/alchemy-api-key", SecretValue(kWrittenValue), Stage::kPending),
-                  planted);
+                  planted, {kWrittenValue});
       break;
     case 9:
       CheckResult(provider.PromoteToCurrent("jwt-secret", "pending-2"), planted);
@@ -92,6 +92,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  locksmith::fuzz::CurrentInput() = {reinterpret_cast<const char*>(data), size};
   locksmith::fuzz::FuzzInput input(data, size);
   const std::uint8_t ops = input.TakeByte();
   const std::uint8_t mode = input.TakeByte();

@@ -462,30 +462,37 @@ Result<AwsBatchResult> AwsProviderImpl::GetBatch(const std::vector<std::string>&
       }
       LOCKSMITH_ASSIGN_OR_RETURN(
           AwsReply reply, client_->Call("BatchGetSecretValue", body.dump(), "preloading secrets"));
-      auto name_for = [&](const json& entry) -> std::string {
+      // The name asked for that `entry` answers, the first time it is answered. An entry for a
+      // name not asked (or a second one for a name) is ignored: each name asked gets exactly
+      // one answer, a secret or an error, whatever the back end lists.
+      auto first_answer_for = [&](const json& entry) -> std::optional<std::string> {
         for (const char* key : {"Name", "SecretId", "ARN"}) {
           auto it = by_id.find(StringField(entry, key));
           if (it != by_id.end()) {
-            return it->second;
+            return seen.insert(it->second).second ? std::optional(it->second) : std::nullopt;
           }
         }
-        std::string name = StripSecretPrefix(options_.prefix, StringField(entry, "Name"));
-        return name;
+        return std::nullopt;
       };
       for (auto& entry : reply.json["SecretValues"]) {
-        std::string name = name_for(entry);
-        auto secret = SecretFrom(entry, name);
+        std::optional<std::string> name = first_answer_for(entry);
+        if (!name) {
+          continue;
+        }
+        auto secret = SecretFrom(entry, *name);
         if (secret.ok()) {
-          seen.insert(name);
-          versions_->Store(name, secret->version, secret->value);
+          versions_->Store(*name, secret->version, secret->value);
           result.secrets.push_back(std::move(secret).value());
         } else {
-          result.errors.emplace_back(name, std::move(secret).error());
+          result.errors.emplace_back(*name, std::move(secret).error());
         }
       }
       for (auto& entry : reply.json.value("Errors", json::array())) {
-        std::string name = name_for(entry);
-        seen.insert(name);
+        std::optional<std::string> found = first_answer_for(entry);
+        if (!found) {
+          continue;
+        }
+        const std::string& name = *found;
         result.errors.emplace_back(
             name, client_->EntryError(StringField(entry, "ErrorCode"),
                                       StringField(entry, "Message"), "preloading " + Quoted(name)));

@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "locksmith/aws_provider.h"
 #include "locksmith/testing/fake_clock.h"
@@ -138,7 +141,7 @@ TEST_F(AwsBoundedTest, CredentialEndpointsOverTheirCapAreRefused) {
 
 // Found by fuzz/aws_response: a CreatedDate past what the nanosecond clock holds (year 2518)
 // overflowed the double-to-integer conversion (undefined behaviour). It now reads as no date.
-TEST(AwsHostileDatesTest, CreatedDatePastTheClocksRangeIsNoDate) {
+TEST(AwsHostileAnswersTest, CreatedDatePastTheClocksRangeIsNoDate) {
   locksmith::testing::FakeClock clock;
   locksmith::testing::FakeRandom random;
   AwsOptions options;
@@ -156,6 +159,42 @@ TEST(AwsHostileDatesTest, CreatedDatePastTheClocksRangeIsNoDate) {
   ASSERT_THAT(read, IsOk());
   EXPECT_TRUE(read->value.Equals("value"));
   EXPECT_EQ(read->version.created, std::chrono::system_clock::time_point{});
+}
+
+// Found by fuzz/aws_response: a BatchGetSecretValue answer listing a name twice, a name not asked
+// for, or an error for an unknown id made GetBatch report more answers than names asked (and a
+// name whose value was malformed twice: its error, then "not found"). Each name asked now gets
+// exactly one answer; entries for names not asked are ignored.
+TEST(AwsHostileAnswersTest, BatchAnswersEachNameAskedExactlyOnce) {
+  locksmith::testing::FakeClock clock;
+  locksmith::testing::FakeRandom random;
+  AwsOptions options;
+  options.region = "eu-west-1";
+  options.endpoint_url = "http://127.0.0.1:9";
+  auto entry = [](const std::string& name, const std::string& value) {
+    return R"({"Name": ")" + name + R"(", "VersionId": "v1", "VersionStages": ["AWSCURRENT"], )" +
+           R"("SecretString": ")" + value + R"("})";
+  };
+  auto provider = internal::AwsProviderImpl::Create(
+      std::move(options),
+      std::make_unique<CannedAnswerHttpClient>(
+          R"({"SecretValues": [)" + entry("a", "first") + ", " + entry("a", "second") + ", " +
+          entry("not-asked", "other") + R"(, {"Name": "c", "VersionId": "v1"}],)" +
+          R"( "Errors": [{"SecretId": "unknown", "ErrorCode": "ResourceNotFoundException"},)" +
+          R"( {"SecretId": "c", "ErrorCode": "ResourceNotFoundException"}]})"),
+      nullptr, std::make_unique<FixedTestCredentials>(), clock, random);
+  ASSERT_THAT(provider, IsOk());
+  auto batch = (*provider)->GetBatch({"a", "b", "c"});
+  ASSERT_THAT(batch, IsOk());
+  ASSERT_EQ(batch->secrets.size(), 1u);
+  EXPECT_EQ(batch->secrets[0].name, "a");
+  EXPECT_TRUE(batch->secrets[0].value.Equals("first"));
+  std::vector<std::string> failed;
+  for (const auto& [name, error] : batch->errors) {
+    failed.push_back(name);
+  }
+  std::sort(failed.begin(), failed.end());
+  EXPECT_EQ(failed, (std::vector<std::string>{"b", "c"}));  // c: no value, once
 }
 
 }  // namespace
