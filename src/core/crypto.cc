@@ -73,8 +73,14 @@ constexpr DecodeTable kDecodeUrl = MakeDecodeTable(kB64Url);
 // Decodes into `out` (which the caller wipes if secret). Rejects characters outside the
 // alphabet, misplaced padding and non-canonical trailing bits.
 bool DecodeInto(std::string_view text, bool url, std::vector<std::uint8_t>& out) {
-  while (!url && !text.empty() && text.back() == '=') {
-    text.remove_suffix(1);
+  // Standard base64: unpadded, or padded with the one or two '=' that complete the last quad.
+  // Any other '=' (more of them, or a partial or padded-only quad) is not an encoding.
+  if (!url && text.ends_with('=')) {
+    const std::size_t pad = text.ends_with("==") ? 2 : 1;
+    if (text.size() % 4 != 0) {
+      return false;
+    }
+    text.remove_suffix(pad);
   }
   const std::optional<std::size_t> size = Base64DecodedSize(text.size());
   if (!size) {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/strings.h"
 #include "locksmith/naming.h"
 
 namespace locksmith::internal {
@@ -9,7 +10,7 @@ namespace locksmith::internal {
 Result<void> ValidateLogicalName(std::string_view name) {
   if (name.find('#') != std::string_view::npos) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "secret name '" + std::string(name) +
+                     "secret name '" + PrintableExcerpt(name) +
                          "' contains '#': providers take logical names; 'name#field' is "
                          "resolved by the runtime (SecretsManager)");
   }

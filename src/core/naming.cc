@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_bounded.h"
+#include "core/strings.h"
 
 namespace locksmith {
 namespace {
@@ -14,16 +15,7 @@ bool IsNameChar(char c) {
 }
 
 // Names are not secret, but keep error text short and printable.
-std::string Printable(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 64)) {
-    out += std::isprint(static_cast<unsigned char>(c)) != 0 ? c : '?';
-  }
-  if (s.size() > 64) {
-    out += "...";
-  }
-  return out;
-}
+std::string Printable(std::string_view s) { return internal::PrintableExcerpt(s); }
 
 }  // namespace
 

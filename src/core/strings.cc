@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <cctype>
+
 namespace locksmith::internal {
 namespace {
 
@@ -78,6 +80,17 @@ int HexDigitValue(char c) {
     return c - 'A' + 10;
   }
   return -1;
+}
+
+std::string PrintableExcerpt(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 64)) {
+    out += std::isprint(static_cast<unsigned char>(c)) != 0 ? c : '?';
+  }
+  if (text.size() > 64) {
+    out += "...";
+  }
+  return out;
 }
 
 }  // namespace locksmith::internal

@@ -29,4 +29,8 @@ bool IsLoopbackHost(std::string_view host);
 // The value of a hexadecimal digit (either case), or -1.
 int HexDigitValue(char c);
 
+// `text` for an error message about a name (never a value): its first 64 bytes, each byte that
+// is not printable ASCII as '?', and "..." if it was longer. Keeps logs one line and short.
+std::string PrintableExcerpt(std::string_view text);
+
 }  // namespace locksmith::internal

@@ -68,6 +68,21 @@ TEST(CryptoTest, Base64) {
   EXPECT_EQ(Base64EncodeSecret(AsBytes("foo")).RevealUnsafe(), "Zm9v");
 }
 
+// Found by fuzz/base64_diff_fuzzer.cc (fuzz/regressions/base64_diff/): every trailing '=' was
+// stripped before decoding, so "==" decoded to nothing and "Zm9vYg=====" to "foob"; one byte
+// string had any number of spellings, against the documented "missing padding, nothing else".
+TEST(CryptoTest, Base64DecodeAcceptsOnlyPaddingThatCompletesTheLastQuad) {
+  for (const char* ok : {"Zm9vYg==", "Zm9vYg", "Zm9vYmE=", "Zm9vYmE", "Zm9v", ""}) {
+    EXPECT_THAT(Base64Decode(ok), IsOk()) << ok;
+    EXPECT_THAT(Base64DecodeSecret(ok), IsOk()) << ok;
+  }
+  for (const char* bad : {"==", "=", "====", "Zm9vYg=", "Zm9vYg===", "Zm9vYg=====", "Zm9v=",
+                          "Zm9v====", "Zm9vYmE==", "Z===", "Zm==Zm=="}) {
+    EXPECT_THAT(Base64Decode(bad), HasError(ErrorCode::kInvalidArgument)) << bad;
+    EXPECT_THAT(Base64DecodeSecret(bad), HasError(ErrorCode::kInvalidArgument)) << bad;
+  }
+}
+
 TEST(CryptoTest, HexAndSha256) {
   EXPECT_EQ(HexEncode(Sha256(AsBytes("abc"))),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

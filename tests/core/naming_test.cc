@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <set>
+#include <string>
 
+#include "core/logical_name.h"
 #include "locksmith/testing/matchers.h"
 
 namespace locksmith {
@@ -37,6 +40,23 @@ TEST(NamingTest, ParsesFieldReferences) {
   EXPECT_THAT(ParseSecretRef("database#"), HasError(ErrorCode::kInvalidArgument));
   EXPECT_THAT(ParseSecretRef("database#a#b"), HasError(ErrorCode::kInvalidArgument));
   EXPECT_THAT(ParseSecretRef("#field"), HasError(ErrorCode::kInvalidArgument));
+}
+
+// Found by fuzz/secret_ref_fuzzer.cc (fuzz/regressions/secret_ref/): a provider given
+// "name#<field with control or non-ASCII bytes>" quoted the whole reference raw in its error, so
+// the bytes went to the logs as they were, however long.
+TEST(NamingTest, LogicalNameErrorQuotesAFieldReferencePrintablyAndShort) {
+  const std::string ref = "name#" + std::string(100, 'f') + "\xa4\x99\n\x1b[31m";
+  auto checked = internal::ValidateLogicalName(ref);
+  ASSERT_THAT(checked, HasError(ErrorCode::kInvalidArgument));
+  EXPECT_NE(checked.error().message.find("'name#ffff"), std::string::npos);
+  EXPECT_NE(checked.error().message.find("...'"), std::string::npos);  // cut at 64 bytes
+  for (char c : checked.error().message) {
+    EXPECT_TRUE(std::isprint(static_cast<unsigned char>(c))) << static_cast<int>(c);
+  }
+  auto short_ref = internal::ValidateLogicalName("db#pass\tword");
+  ASSERT_THAT(short_ref, HasError(ErrorCode::kInvalidArgument));
+  EXPECT_NE(short_ref.error().message.find("'db#pass?word'"), std::string::npos);
 }
 
 TEST(NamingTest, JoinsAndStripsPrefixes) {
