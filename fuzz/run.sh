@@ -3,6 +3,7 @@
 #   fuzz/run.sh NAME SECONDS      build and run fuzz/NAME_fuzzer.cc for SECONDS on its seeds
 #   fuzz/run.sh --all SECONDS     every fuzzer for SECONDS each, two at a time (CI), then a table
 #   fuzz/run.sh --list            the fuzzers' names
+#   fuzz/run.sh --build           build every fuzzer, run none
 # The committed seeds (fuzz/corpus/NAME/) are read, never written: inputs libFuzzer finds go to
 # build-fuzz/corpus/NAME/ (kept between runs; copy the interesting ones into the seeds), crashes to
 # build-fuzz/artifacts/. A crash input belongs in fuzz/regressions/NAME/ once fixed: the test build
@@ -13,7 +14,7 @@ root=$PWD
 build_dir=${LOCKSMITH_FUZZ_BUILD_DIR:-$root/build-fuzz}
 
 usage() {
-  sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -61,6 +62,11 @@ case "${1:-}" in
   --list)
     configure_and_build help >/dev/null 2>&1 || true
     fuzzer_names
+    ;;
+  --build)
+    configure_and_build help >/dev/null
+    mapfile -t names < <(fuzzer_names)
+    configure_and_build "${names[@]/%/_fuzzer}"
     ;;
   --all)
     [ $# -eq 2 ] || usage
