@@ -102,10 +102,12 @@ case "${1:-}" in
       build build-tsan -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" \
         -DLOCKSMITH_SANITIZE=thread -DLOCKSMITH_BUILD_BENCH=OFF -DLOCKSMITH_BUILD_APPS=OFF \
         -DLOCKSMITH_INSTALL=OFF -DLOCKSMITH_BUILD_EXAMPLES=OFF
-      fuzz/run.sh --build
+      # CI's brief runs need no optimisation or line tables: -O0 -g0 compiles fastest.
+      LOCKSMITH_FUZZ_CXXFLAGS="-O0 -g0" fuzz/run.sh --build
     ) >build-asan/background-builds.log 2>&1 &
     background_builds=$!
-    ctest --test-dir build-asan --output-on-failure -j "$(njobs)"
+    # One more test than cores: many wait on servers, child processes and kills, not the CPU.
+    ctest --test-dir build-asan --output-on-failure -j "$(($(njobs) + 1))"
     # The three back ends at once (each run has its own PostgreSQL, Redis and test server): the
     # embedded store, the Vault and AWS test servers (~20 s each alone); each one's output after.
     log "rotation without a restart, end to end, on local, vault, aws (scripts/test-secret-rotation.sh)"
@@ -131,7 +133,7 @@ case "${1:-}" in
       exit 1
     fi
     log "every fuzzer briefly (fuzz/run.sh --all; clang, libFuzzer, ASan+UBSan)"
-    fuzz/run.sh --all "${LOCKSMITH_FUZZ_SECONDS:-10}"
+    LOCKSMITH_FUZZ_CXXFLAGS="-O0 -g0" fuzz/run.sh --all "${LOCKSMITH_FUZZ_SECONDS:-10}"
     log "the unit tests of threaded components under TSan"
     # TSAN_OPTIONS are set per test by CMake (tests/CMakeLists.txt).
     ctest --test-dir build-tsan --output-on-failure -L unit -j "$(njobs)"

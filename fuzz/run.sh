@@ -8,6 +8,8 @@
 # build-fuzz/corpus/NAME/ (kept between runs; copy the interesting ones into the seeds), crashes to
 # build-fuzz/artifacts/. A crash input belongs in fuzz/regressions/NAME/ once fixed: the test build
 # replays it in ctest (fuzz_replay_NAME). Exit status: 0 when no fuzzer found anything.
+# LOCKSMITH_FUZZ_CXXFLAGS (default "-O1 -gline-tables-only") sets the optimisation; CI's brief
+# runs use "-O0 -g0", which compiles fastest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -23,7 +25,7 @@ configure_and_build() {  # configure_and_build [targets...]
   command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   export CCACHE_BASEDIR="$root"
   CC=clang CXX=clang++ cmake -S . -B "$build_dir" -G Ninja "${launcher[@]}" \
-    -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -gline-tables-only" \
+    -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=${LOCKSMITH_FUZZ_CXXFLAGS:--O1 -gline-tables-only}" \
     -DLOCKSMITH_FUZZ=ON -DLOCKSMITH_SANITIZE=address,undefined -DLOCKSMITH_BUILD_TESTS=OFF \
     -DLOCKSMITH_BUILD_BENCH=OFF -DLOCKSMITH_BUILD_APPS=OFF -DLOCKSMITH_INSTALL=OFF \
     -DLOCKSMITH_BUILD_EXAMPLES=OFF -DLOCKSMITH_BUILD_TESTING_LIB=OFF >/dev/null
