@@ -79,6 +79,7 @@ case "${1:-}" in
     configure_and_build "${names[@]/%/_fuzzer}"
     export -f run_one
     export build_dir root
+    mkdir -p "$build_dir/logs"  # each fuzzer's summary is written there before run_one starts
     # Two at a time (each fuzzer is one process on one core); the table in the names' order.
     printf '%s\n' "${names[@]}" | xargs -P "$(nproc 2>/dev/null || echo 2)" -I{} \
       bash -c 'run_one "$1" "$2" >"$0/logs/$1.summary" 2>&1 || touch "$0/logs/$1.failed"' \
